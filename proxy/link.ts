@@ -1,0 +1,280 @@
+// One direction of one TCP connection: reads the source, runs the fault chain, writes the sink.
+//
+//   source socket ──data──▶ [stage 0: fault] ──▶ [stage 1: fault] ──▶ … ──▶ sink socket
+//         ▲                                                                   │
+//         └────── pause() while held ≥ max_buffer, resume() as it drains ◀────┘
+//
+// Each stage runs its fault on one item at a time (a chunk or the end of the stream); a fault
+// that returns a promise holds its stage, and items wait in that stage's queue. "Held" is every
+// byte read from the source and not yet handed to the kernel: stage queues, bytes a fault keeps
+// (coalesce, delay), and the sink socket's user-space write buffer. It never exceeds max_buffer:
+// the part of a read that does not fit is put back into the source with unshift().
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { StreamContext, StreamEnd, StreamFault, StreamOut } from './faults/tcp/contract.ts';
+import type { ResolvedFault } from './config.ts';
+import { TCP_FAULTS } from './faults/registry.ts';
+import { Rng, faultSeed, type Direction } from './rng.ts';
+import { Timers } from './timers.ts';
+import { Trace } from './trace.ts';
+
+type Item = Buffer | { end: StreamEnd };
+
+export interface StreamLinkOptions {
+  source: Socket;
+  sink: Socket;
+  dir: Direction;
+  /** Connection index within the proxy run, for seeding and logs. */
+  conn: number;
+  seed: number;
+  faults: readonly ResolvedFault[];
+  maxBuffer: number;
+  traceLimit?: number;
+  log: Logger;
+  /** Called once when a fault asks to close or reset the whole connection. */
+  onConnectionEnd(how: 'close' | 'reset'): void;
+}
+
+/** A FIFO with O(1) shift; stage queues can hold many small chunks. */
+class Queue<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
+  get length(): number {
+    return this.items.length - this.head;
+  }
+  push(item: T): void {
+    this.items.push(item);
+  }
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head];
+    this.items[this.head++] = undefined;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+}
+
+class Stage implements StreamOut {
+  private readonly queue = new Queue<Item>();
+  private running = false;
+  private finished = false;
+  private offset = 0;
+  fault: StreamFault | undefined;
+
+  constructor(
+    private readonly link: StreamLink,
+    private readonly next: StreamOut,
+    private readonly timers: Timers,
+  ) {}
+
+  push(chunk: Buffer): void {
+    if (this.finished) {
+      this.link.discard(this.offset, chunk.length, 'after-end');
+      return;
+    }
+    this.queue.push(chunk);
+    if (!this.running) void this.run();
+  }
+
+  finish(how: Exclude<StreamEnd, 'fin'>): void {
+    this.enqueueEnd(how);
+  }
+
+  enqueueEnd(how: StreamEnd): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.queue.push({ end: how });
+    if (!this.running) void this.run();
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    const fault = this.fault;
+    if (!fault) throw new Error('stage started before its fault was created');
+    for (;;) {
+      const item = this.queue.shift();
+      if (item === undefined) break;
+      if (Buffer.isBuffer(item)) {
+        const offset = this.offset;
+        this.offset += item.length;
+        const pending = fault.write(item, offset);
+        if (pending) await pending;
+      } else {
+        if (item.end !== 'reset' && fault.end) {
+          const pending = fault.end();
+          if (pending) await pending;
+        }
+        this.forwardEnd(item.end);
+      }
+      if (this.timers.isDisposed) return;
+    }
+    this.running = false;
+  }
+
+  private forwardEnd(how: StreamEnd): void {
+    if (this.next instanceof Stage) this.next.enqueueEnd(how);
+    else if (how === 'fin') this.next.finish('half-close');
+    else this.next.finish(how);
+  }
+}
+
+/** The last step: writes chunks to the sink socket and carries out how the direction ends. */
+class Sink implements StreamOut {
+  private ended = false;
+  outOffset = 0;
+
+  constructor(private readonly link: StreamLink, private readonly socket: Socket) {}
+
+  push(chunk: Buffer): void {
+    if (this.ended || this.socket.destroyed) {
+      this.link.discard(this.outOffset, chunk.length, 'after-end');
+      return;
+    }
+    this.link.trace.record('out', this.outOffset, chunk.length);
+    this.outOffset += chunk.length;
+    this.socket.write(chunk);
+    this.link.wrote(chunk.length);
+  }
+
+  finish(how: Exclude<StreamEnd, 'fin'>): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.link.trace.record('end', this.outOffset, 0, how);
+    this.link.ended(how);
+  }
+}
+
+export class StreamLink {
+  readonly trace: Trace;
+  readonly dir: Direction;
+  private readonly opts: StreamLinkOptions;
+  private readonly timers = new Timers();
+  private readonly first: StreamOut;
+  private readonly sink: Sink;
+  /** Bytes read from the source and not yet in a stage queue or written: see the diagram. */
+  private inStages = 0;
+  private inOffset = 0;
+  private paused = false;
+  private sourceEnded = false;
+  /** Highest value `held` reached; tests read it to prove the bound. */
+  peakHeld = 0;
+
+  constructor(opts: StreamLinkOptions) {
+    this.opts = opts;
+    this.dir = opts.dir;
+    this.trace = new Trace(opts.traceLimit);
+    this.sink = new Sink(this, opts.sink);
+    // Build the chain back to front so each stage knows where its output goes.
+    let next: StreamOut = this.sink;
+    const stages: Stage[] = [];
+    for (let i = opts.faults.length - 1; i >= 0; i--) {
+      const stage = new Stage(this, next, this.timers);
+      stages.unshift(stage);
+      next = stage;
+    }
+    this.first = next;
+    opts.faults.forEach((spec, i) => {
+      const stage = stages[i]!;
+      const rng = new Rng(faultSeed(opts.seed, opts.conn, opts.dir, i));
+      const def = TCP_FAULTS[spec.name as keyof typeof TCP_FAULTS];
+      stage.fault = (def.create as (o: unknown, c: unknown) => StreamFault)(spec.options, {
+        rng,
+        out: stages[i + 1] ?? this.sink,
+        timers: this.timers,
+        discard: (offset: number, bytes: number, note: string) => this.discard(offset, bytes, note),
+        note: (kind, offset, size, note) => this.trace.record(kind, offset, size, note),
+      } satisfies StreamContext);
+    });
+  }
+
+  /** Bytes this link holds: in stages and faults, plus the sink's unsent user-space buffer. */
+  get held(): number {
+    return this.inStages + this.opts.sink.writableLength;
+  }
+
+  start(): void {
+    const { source, sink } = this.opts;
+    source.on('data', (chunk: Buffer) => this.onData(chunk));
+    source.on('end', () => {
+      this.sourceEnded = true;
+      if (this.first instanceof Stage) this.first.enqueueEnd('fin');
+      else this.first.finish('half-close');
+    });
+    sink.on('drain', () => this.maybeResume());
+    source.resume();
+  }
+
+  private onData(chunk: Buffer): void {
+    const room = this.opts.maxBuffer - this.held;
+    if (chunk.length > room) {
+      // Keep the link within its bound: the rest waits in the source until we have room.
+      this.pause();
+      if (room <= 0) {
+        this.opts.source.unshift(chunk);
+        return;
+      }
+      this.opts.source.unshift(chunk.subarray(room));
+      chunk = chunk.subarray(0, room);
+    }
+    this.trace.record('in', this.inOffset, chunk.length);
+    this.inOffset += chunk.length;
+    this.inStages += chunk.length;
+    this.first.push(chunk);
+    this.track();
+  }
+
+  private track(): void {
+    const held = this.held;
+    if (held > this.peakHeld) this.peakHeld = held;
+    if (held >= this.opts.maxBuffer) this.pause();
+  }
+
+  private pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.opts.source.pause();
+  }
+
+  private maybeResume(): void {
+    if (!this.paused || this.sourceEnded || this.timers.isDisposed) return;
+    if (this.held < this.opts.maxBuffer) {
+      this.paused = false;
+      this.opts.source.resume();
+    }
+  }
+
+  /** Bytes removed on purpose (by a fault, or arriving after the direction ended). */
+  discard(offset: number, bytes: number, note: string): void {
+    if (bytes <= 0) return;
+    this.trace.record('drop', offset, bytes, note);
+    this.inStages -= bytes;
+    this.maybeResume();
+  }
+
+  /** The sink wrote bytes: they moved from the stages into the socket's own buffer. */
+  wrote(bytes: number): void {
+    this.inStages -= bytes;
+    this.track();
+    this.maybeResume();
+  }
+
+  ended(how: Exclude<StreamEnd, 'fin'>): void {
+    const { sink, log, conn, dir } = this.opts;
+    log.debug({ conn, dir, how }, 'direction ended');
+    if (how === 'half-close') {
+      if (!sink.destroyed) sink.end();
+      return;
+    }
+    // Let the bytes before the close/reset point reach the kernel first, so the peer reads them.
+    const act = (): void => this.opts.onConnectionEnd(how);
+    if (sink.destroyed || sink.writableLength === 0) act();
+    else sink.write(Buffer.alloc(0), act);
+  }
+
+  dispose(): void {
+    this.timers.dispose();
+  }
+}
