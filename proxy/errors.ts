@@ -16,6 +16,8 @@ export interface ConfigIssue {
   path: string;
   expected: string;
   found: string;
+  /** The file that set the key, when it is not the scenario itself (an `extends` base). */
+  file?: string;
   /** 1-based position in the YAML source, when known. */
   line?: number;
   column?: number;
@@ -36,7 +38,7 @@ function formatIssues(file: string, issues: ConfigIssue[]): string {
   return issues
     .map((i) => {
       const at = i.line !== undefined ? `:${i.line}:${i.column ?? 1}` : '';
-      return `${file}${at}: ${i.path || '(root)'}: expected ${i.expected}, found ${i.found}`;
+      return `${i.file ?? file}${at}: ${i.path || '(root)'}: expected ${i.expected}, found ${i.found}`;
     })
     .join('\n');
 }

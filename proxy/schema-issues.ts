@@ -45,7 +45,14 @@ function issueFrom(error: ValueError, base: KeyPath): ConfigIssue & { segments: 
   }
   const message = error.message.replace(/^Expected /, '');
   if (error.type === ValueErrorType.ObjectAdditionalProperties) {
-    return { path: renderPath(segments), segments, expected: 'no such key (unknown keys are errors)', found: 'this key' };
+    const known = Object.keys((error.schema as { properties?: object }).properties ?? {});
+    const key = segments[segments.length - 1];
+    return {
+      path: renderPath(segments),
+      segments,
+      expected: known.length > 0 ? `one of the keys ${known.join(', ')}` : 'no keys here',
+      found: `the unknown key ${JSON.stringify(key)}`,
+    };
   }
   if (error.type === ValueErrorType.ObjectRequiredProperty) {
     return { path: renderPath(segments), segments, expected: 'this required key', found: 'nothing' };

@@ -1,0 +1,47 @@
+// The `wirefault` command: dispatches subcommands and maps errors to exit codes (2 = bad input).
+import { WirefaultError } from '../proxy/index.ts';
+import { proxyCommand, proxyHelp } from './commands/proxy.ts';
+import { checkCommand, checkHelp } from './commands/check.ts';
+import { schemaCommand, schemaHelp } from './commands/schema.ts';
+
+const usage = `Usage: wirefault <command> [options]
+
+Commands:
+  proxy SCENARIO     run only a scenario's proxy, for your own client and server
+  check [PATH...]    validate scenarios, run nothing
+  schema             print the JSON Schema of the scenario format
+
+Run 'wirefault <command> --help' for a command's options.
+`;
+
+type Command = (args: string[], out: NodeJS.WritableStream) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; help: string }> = {
+  proxy: { run: proxyCommand, help: proxyHelp },
+  check: { run: checkCommand, help: checkHelp },
+  schema: { run: schemaCommand, help: schemaHelp },
+};
+
+/** Run the CLI; resolves to the process exit code. */
+export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    out.write(usage);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    err.write(`wirefault: unknown command ${JSON.stringify(name)}; expected one of ${Object.keys(COMMANDS).join(', ')}\n`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, out);
+  } catch (e) {
+    if (e instanceof WirefaultError) {
+      // User errors: a clear message and exit 2, never a stack trace.
+      err.write(`wirefault ${name}: ${e.code}\n${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,76 @@
+// `wirefault proxy SCENARIO`: run only a scenario's proxy, for your own client and server.
+import { once } from 'node:events';
+import { BadAddressError, TcpProxy, formatAddress, parseAddress, type Address } from '../../proxy/index.ts';
+import { intFlag, logLevelFlag, parseFlags } from '../cli-args.ts';
+import { BadFlagError } from '../errors.ts';
+import { createLogger } from '../logger.ts';
+import { loadScenario } from '../scenario/load.ts';
+
+export const proxyHelp = `Usage: wirefault proxy SCENARIO [--listen HOST:PORT] [--target HOST:PORT] [--seed N]
+
+Runs the proxy section of SCENARIO (its pair and expectations are ignored) between your own
+client and server. Prints one line to stdout when ready:
+  {"listening":"127.0.0.1:PORT","protocol":"tcp"}
+Logs go to stderr. Stops cleanly on SIGINT/SIGTERM.
+
+  --listen HOST:PORT   where to listen (default: the scenario's proxy.listen, else 127.0.0.1:0)
+  --target HOST:PORT   where to forward (default: the scenario's proxy.target; required if absent)
+  --seed N             override the scenario's seed
+  --log-level LEVEL    fatal|error|warn|info|debug|trace|silent (default info)
+`;
+
+function addressFlag(name: string, value: string | undefined): Address | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseAddress(value, `--${name}`);
+  } catch (err) {
+    if (err instanceof BadAddressError) throw new BadFlagError(err.message);
+    throw err;
+  }
+}
+
+export async function proxyCommand(args: string[], out: NodeJS.WritableStream): Promise<number> {
+  const { values, positionals } = parseFlags('proxy', args, {
+    listen: { type: 'string' },
+    target: { type: 'string' },
+    seed: { type: 'string' },
+    'log-level': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    out.write(proxyHelp);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    throw new BadFlagError(`wirefault proxy: expected exactly one SCENARIO file, found ${positionals.length}`);
+  }
+  const listen = addressFlag('listen', values.listen);
+  const target = addressFlag('target', values.target);
+  const seedFlag = intFlag('seed', values.seed, 0, 2 ** 32 - 1);
+  const log = createLogger(logLevelFlag(values['log-level']));
+  const scenario = loadScenario(positionals[0]!);
+  const config = scenario.proxy;
+  const finalTarget = target ?? config.target;
+  if (!finalTarget) {
+    throw new BadFlagError(`wirefault proxy: ${scenario.file} has no proxy.target; pass --target HOST:PORT`);
+  }
+  const seed = seedFlag ?? scenario.seed;
+  if (config.protocol !== 'tcp') {
+    throw new BadFlagError(`wirefault proxy: ${scenario.file}: protocol udp is not supported by this build yet`);
+  }
+  const proxy = new TcpProxy({
+    config,
+    target: finalTarget,
+    listen: listen ?? config.listen ?? { host: '127.0.0.1', port: 0 },
+    seed,
+    log,
+  });
+  const addr = await proxy.listen();
+  log.info({ scenario: scenario.name, seed, target: formatAddress(finalTarget) }, 'proxy ready');
+  out.write(`${JSON.stringify({ listening: formatAddress(addr), protocol: config.protocol })}\n`);
+
+  const signal = await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]).then(() => 'signal');
+  log.info({ signal }, 'stopping');
+  await proxy.close();
+  return 0;
+}

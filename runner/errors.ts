@@ -1,0 +1,19 @@
+// Coded errors of the CLI and the scenario loader (the proxy's own live in proxy/errors.ts).
+import { WirefaultError } from '../proxy/index.ts';
+
+/** A command-line flag that is unknown, lacks a value, or has a bad one. Exit code 2. */
+export class BadFlagError extends WirefaultError {
+  constructor(message: string) {
+    super('ERR_BAD_FLAG', message);
+  }
+}
+
+/** A scenario file that cannot be read or parsed as YAML. Exit code 2. */
+export class ScenarioReadError extends WirefaultError {
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
+    super('ERR_SCENARIO_READ', `${file}: ${detail}`);
+  }
+}

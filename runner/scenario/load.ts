@@ -1,0 +1,148 @@
+// Read a scenario file: YAML with positions, `extends` chains deep-merged, validated before use.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import createDeepmerge from '@fastify/deepmerge';
+import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import {
+  ScenarioInvalidError,
+  checkProxySection,
+  validate,
+  type ConfigIssue,
+  type KeyPath,
+  type ProxyConfig,
+  type Protocol,
+} from '../../proxy/index.ts';
+import { ScenarioReadError } from '../errors.ts';
+import { DEFAULT_SEED, scenarioTopSchema } from './schema.ts';
+
+/** Fault chains (arrays) are replaced by a child, never concatenated. */
+const deepmerge = createDeepmerge({
+  mergeArray: (opts) => (_target: unknown[], source: unknown[]) => opts.clone(source),
+});
+
+interface SourceFile {
+  file: string;
+  doc: Document.Parsed;
+  lines: LineCounter;
+}
+
+export interface LoadedScenario {
+  file: string;
+  name: string;
+  description: string;
+  seed: number;
+  protocol: Protocol;
+  proxy: ProxyConfig;
+  /** Validated by the runner (pair and expectations); kept raw here. */
+  pair: unknown;
+  expect: unknown;
+  /** The merged document, for reports. */
+  raw: Record<string, unknown>;
+}
+
+function readSource(file: string, from?: { file: string; key: KeyPath }): SourceFile {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    if (from) {
+      throw new ScenarioInvalidError(from.file, [
+        { path: 'extends', expected: 'a readable scenario file', found: `${JSON.stringify(path.relative(path.dirname(from.file), file))} (${code})` },
+      ]);
+    }
+    throw new ScenarioReadError(file, `cannot read the file (${code})`);
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const [first] = doc.errors;
+  if (first) {
+    const pos = first.linePos?.[0];
+    const at = pos ? `:${pos.line}:${pos.col}` : '';
+    throw new ScenarioReadError(`${file}${at}`, `not valid YAML: ${first.message.split('\n')[0]}`);
+  }
+  return { file, doc, lines };
+}
+
+function position(src: SourceFile, segments: KeyPath): { line: number; column: number } | undefined {
+  // Point at the deepest key that exists: a missing key is reported where its parent is.
+  for (let n = segments.length; n >= 0; n--) {
+    const node = src.doc.getIn(segments.slice(0, n), true);
+    if (isNode(node) && node.range) {
+      const p = src.lines.linePos(node.range[0]);
+      return { line: p.line, column: p.col };
+    }
+  }
+  return undefined;
+}
+
+function invalid(chain: SourceFile[], issues: (ConfigIssue & { segments: KeyPath })[]): ScenarioInvalidError {
+  const child = chain[0]!;
+  const located = issues.map(({ segments, ...issue }): ConfigIssue => {
+    // Report an issue in the file that set the key, child first (the child wins a merge).
+    const src = chain.find((s) => s.doc.hasIn(segments)) ?? child;
+    const pos = position(src, segments);
+    return {
+      ...issue,
+      ...(src !== child ? { file: src.file } : {}),
+      ...(pos ? { line: pos.line, column: pos.column } : {}),
+    };
+  });
+  return new ScenarioInvalidError(child.file, located);
+}
+
+/** Load and validate one scenario file. Throws ScenarioReadError or ScenarioInvalidError. */
+export function loadScenario(file: string): LoadedScenario {
+  const abs = path.resolve(file);
+  const chain: SourceFile[] = [];
+  const seen: string[] = [];
+  let current = abs;
+  let from: { file: string; key: KeyPath } | undefined;
+  for (;;) {
+    if (seen.includes(current)) {
+      const cycle = [...seen, current].map((f) => path.relative(path.dirname(abs), f) || path.basename(f)).join(' -> ');
+      throw new ScenarioInvalidError(chain[chain.length - 1]!.file, [
+        { path: 'extends', expected: 'a chain of bases without a cycle', found: `the cycle ${cycle}` },
+      ]);
+    }
+    seen.push(current);
+    const src = readSource(current, from);
+    chain.push(src);
+    const data: unknown = src.doc.toJS();
+    if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+      throw new ScenarioInvalidError(current, [
+        { path: '', expected: 'a mapping of scenario keys', found: data === null ? 'an empty document' : typeof data },
+      ]);
+    }
+    const ext = (data as Record<string, unknown>).extends;
+    if (ext === undefined) break;
+    if (typeof ext !== 'string' || ext === '') throw invalid([src], [{ path: 'extends', segments: ['extends'], expected: 'a file path', found: JSON.stringify(ext) }]);
+    from = { file: current, key: ['extends'] };
+    current = path.resolve(path.dirname(current), ext);
+  }
+
+  // Merge from the root base down to the child; the child wins.
+  let merged: Record<string, unknown> = {};
+  for (const src of [...chain].reverse()) {
+    merged = deepmerge(merged, src.doc.toJS() as Record<string, unknown>) as Record<string, unknown>;
+  }
+  delete merged.extends;
+
+  const top = validate(scenarioTopSchema, merged, []);
+  if (!top.ok) throw invalid(chain, top.issues);
+  const protocol = top.value.protocol ?? 'tcp';
+  const proxy = checkProxySection(top.value.proxy, protocol);
+  if (!proxy.ok) throw invalid(chain, proxy.issues);
+
+  return {
+    file: abs,
+    name: top.value.name ?? path.basename(abs).replace(/\.ya?ml$/, ''),
+    description: top.value.description ?? '',
+    seed: top.value.seed ?? DEFAULT_SEED,
+    protocol,
+    proxy: proxy.config,
+    pair: top.value.pair,
+    expect: top.value.expect,
+    raw: merged,
+  };
+}
