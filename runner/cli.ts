@@ -3,10 +3,14 @@ import { WirefaultError } from '../proxy/index.ts';
 import { proxyCommand, proxyHelp } from './commands/proxy.ts';
 import { checkCommand, checkHelp } from './commands/check.ts';
 import { schemaCommand, schemaHelp } from './commands/schema.ts';
+import { runCommand, runHelp } from './commands/run.ts';
+import { listCommand, listHelp } from './commands/list.ts';
 
 const usage = `Usage: wirefault <command> [options]
 
 Commands:
+  run [PATH...]      run scenarios (default scenarios/) and check their expectations
+  list [PATH...]     list scenarios with their descriptions
   proxy SCENARIO     run only a scenario's proxy, for your own client and server
   check [PATH...]    validate scenarios, run nothing
   schema             print the JSON Schema of the scenario format
@@ -17,6 +21,8 @@ Run 'wirefault <command> --help' for a command's options.
 type Command = (args: string[], out: NodeJS.WritableStream) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
+  run: { run: runCommand, help: runHelp },
+  list: { run: listCommand, help: listHelp },
   proxy: { run: proxyCommand, help: proxyHelp },
   check: { run: checkCommand, help: checkHelp },
   schema: { run: schemaCommand, help: schemaHelp },

@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { proxySectionSchema } from '../../proxy/index.ts';
 import { parseFlags } from '../cli-args.ts';
-import { scenarioTopSchema } from '../scenario/schema.ts';
+import { scenarioTopSchema, sectionSchemas } from '../scenario/schema.ts';
 
 export const schemaHelp = `Usage: wirefault schema
 
@@ -12,10 +12,15 @@ Prints the JSON Schema of scenario files. Point your editor's YAML language serv
 
 /** The published schema: top-level keys, with the proxy section chosen by protocol. */
 export function scenarioJsonSchema(): Record<string, unknown> {
-  const { proxy: _proxy, ...top } = scenarioTopSchema.properties;
+  const { proxy: _proxy, pair: _pair, expect: _expect, ...top } = scenarioTopSchema.properties;
   const withProxy = (protocol: 'tcp' | 'udp') =>
     Type.Object(
-      { ...top, proxy: Type.Optional(proxySectionSchema(protocol)) },
+      {
+        ...top,
+        proxy: Type.Optional(proxySectionSchema(protocol)),
+        pair: Type.Optional(sectionSchemas.pair),
+        expect: Type.Optional(sectionSchemas.expect),
+      },
       { additionalProperties: false },
     );
   const tcp = withProxy('tcp');

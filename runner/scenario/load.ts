@@ -13,6 +13,7 @@ import {
   type Protocol,
 } from '../../proxy/index.ts';
 import { ScenarioReadError } from '../errors.ts';
+import { checkExpect, checkPair, type Expectations, type PairSpec } from './pair-schema.ts';
 import { DEFAULT_SEED, scenarioTopSchema } from './schema.ts';
 
 /** Fault chains (arrays) are replaced by a child, never concatenated. */
@@ -33,9 +34,8 @@ export interface LoadedScenario {
   seed: number;
   protocol: Protocol;
   proxy: ProxyConfig;
-  /** Validated by the runner (pair and expectations); kept raw here. */
-  pair: unknown;
-  expect: unknown;
+  pair: PairSpec;
+  expect: Expectations;
   /** The merged document, for reports. */
   raw: Record<string, unknown>;
 }
@@ -132,7 +132,10 @@ export function loadScenario(file: string): LoadedScenario {
   if (!top.ok) throw invalid(chain, top.issues);
   const protocol = top.value.protocol ?? 'tcp';
   const proxy = checkProxySection(top.value.proxy, protocol);
-  if (!proxy.ok) throw invalid(chain, proxy.issues);
+  const pair = checkPair(top.value.pair, protocol);
+  const expect = checkExpect(top.value.expect);
+  const issues = [proxy, pair, expect].flatMap((r) => (r.ok ? [] : r.issues));
+  if (!proxy.ok || !pair.ok || !expect.ok) throw invalid(chain, issues);
 
   return {
     file: abs,
@@ -141,8 +144,8 @@ export function loadScenario(file: string): LoadedScenario {
     seed: top.value.seed ?? DEFAULT_SEED,
     protocol,
     proxy: proxy.config,
-    pair: top.value.pair,
-    expect: top.value.expect,
+    pair: pair.pair,
+    expect: expect.expect,
     raw: merged,
   };
 }

@@ -1,5 +1,6 @@
 // The scenario document's top-level schema; the proxy section's is in proxy/config.ts.
 import { Type, type Static } from '@sinclair/typebox';
+import { expectSchema, pairSchema } from './pair-schema.ts';
 
 export const DEFAULT_SEED = 42;
 
@@ -16,5 +17,8 @@ export const scenarioTopSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** Published (JSON Schema) form of the sections validated in their own step. */
+export const sectionSchemas = { pair: pairSchema, expect: expectSchema };
 
 export type ScenarioTop = Static<typeof scenarioTopSchema>;

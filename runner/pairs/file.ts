@@ -1,0 +1,164 @@
+// `file`: file transfer with a JSON header (file_name, file_size, md5), written to disk and verified.
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { type BuiltinPair, type ClientReport, type PairContext, verdict } from './contract.ts';
+import { jsonHeaderFraming } from './codecs.ts';
+import { makeMessages } from './messages.ts';
+import { ReadClassifier, emptyMetrics } from './metrics.ts';
+import { Receiver } from './recv.ts';
+import { connectTcp, startTcpServer } from './tcp-server.ts';
+import { ReadTimeoutError } from './waiter.ts';
+
+interface FileHeader {
+  file_name: string;
+  file_size: number;
+  md5: string;
+}
+interface Ack {
+  file_name?: string;
+  md5?: string;
+  ok: boolean;
+  error?: string;
+}
+
+const md5 = (data: Buffer): string => createHash('md5').update(data).digest('hex');
+
+function parseHeader(data: Buffer): FileHeader | undefined {
+  try {
+    const h = JSON.parse(data.toString('utf8')) as Partial<FileHeader>;
+    if (typeof h.file_name === 'string' && Number.isSafeInteger(h.file_size) && typeof h.md5 === 'string') return h as FileHeader;
+  } catch {
+    // Not JSON: the naive server got the header glued to (part of) the body.
+  }
+  return undefined;
+}
+
+/** Store a received file in `dir` and check it against its header, reading it back from disk. */
+async function store(dir: string, header: FileHeader, body: Buffer): Promise<Ack> {
+  const safe = path.basename(header.file_name) || 'unnamed';
+  const file = path.join(dir, safe);
+  await writeFile(file, body);
+  const written = md5(await readFile(file));
+  const ok = body.length === header.file_size && written === header.md5;
+  return { file_name: header.file_name, md5: written, ok, ...(ok ? {} : { error: 'size or md5 mismatch' }) };
+}
+
+async function serve(socket: Socket, ctx: PairContext, dir: string, stats: Record<string, number>): Promise<void> {
+  if (ctx.framing === 'none') {
+    const rx = new Receiver(socket);
+    for (;;) {
+      // Tutorial server: the header is whatever the first recv(1024) returns.
+      const data = await rx.recv(ctx.spec.recvBuffer);
+      if (data === null) break;
+      const header = parseHeader(data);
+      if (!header) {
+        stats.bad_headers = (stats.bad_headers ?? 0) + 1;
+        socket.write(JSON.stringify({ ok: false, error: 'bad header' } satisfies Ack));
+        continue;
+      }
+      const body = await rx.recvExactly(header.file_size);
+      if (body === null) break;
+      stats.files = (stats.files ?? 0) + 1;
+      socket.write(JSON.stringify(await store(dir, header, body)));
+    }
+  } else {
+    const codec = jsonHeaderFraming();
+    const decoder = codec.decoder();
+    const rx = new Receiver(socket);
+    for (;;) {
+      const chunk = await rx.recv(64 * 1024);
+      if (chunk === null) {
+        decoder.end();
+        break;
+      }
+      const frames: { header: Record<string, unknown>; body: Buffer }[] = [];
+      decoder.push(chunk, (f) => frames.push(f));
+      for (const { header, body } of frames) {
+        const h = header as Partial<FileHeader>;
+        const ack: Ack =
+          typeof h.file_name === 'string' && typeof h.md5 === 'string' && Number.isSafeInteger(h.file_size)
+            ? await store(dir, h as FileHeader, body)
+            : { ok: false, error: 'header lacks file_name, file_size or md5' };
+        stats.files = (stats.files ?? 0) + 1;
+        socket.write(codec.encode({ header: { ...ack }, body: Buffer.alloc(0) }));
+      }
+    }
+  }
+  socket.end();
+}
+
+async function runClient(ctx: PairContext, target: Parameters<BuiltinPair['runClient']>[1]): Promise<ClientReport> {
+  const { spec } = ctx;
+  const started = performance.now();
+  const m = emptyMetrics();
+  const bodies = makeMessages(ctx.seed, spec.messages, spec.size.min, spec.size.max);
+  const socket = await connectTcp(target, ctx.signal);
+  const rx = new Receiver(socket);
+  const codec = jsonHeaderFraming();
+  const decoder = codec.decoder();
+  const classifier = new ReadClassifier(m);
+  try {
+    for (let i = 0; i < bodies.length; i++) {
+      const body = bodies[i]!;
+      const header: FileHeader = { file_name: `file-${i}.bin`, file_size: body.length, md5: md5(body) };
+      m.sent++;
+      let ack: Ack | undefined;
+      try {
+        if (ctx.framing === 'none') {
+          socket.write(JSON.stringify(header));
+          socket.write(body);
+          const reply = await rx.recv(spec.recvBuffer, spec.readTimeoutMs);
+          if (reply === null) break;
+          classifier.read(reply.length);
+          try {
+            ack = JSON.parse(reply.toString('utf8')) as Ack;
+          } catch {
+            ack = { ok: false, error: 'unreadable ack' };
+          }
+        } else {
+          socket.write(codec.encode({ header: { ...header }, body }));
+          while (!ack) {
+            const chunk = await rx.recv(64 * 1024, spec.readTimeoutMs);
+            if (chunk === null) break;
+            classifier.read(chunk.length);
+            decoder.push(chunk, (frame) => (ack ??= frame.header as unknown as Ack));
+          }
+          if (!ack) break;
+        }
+      } catch (err) {
+        if (err instanceof ReadTimeoutError) continue;
+        ctx.log.debug({ err: (err as Error).message }, 'file client read failed');
+        break;
+      }
+      m.received++;
+      m.bytes += body.length;
+      if (ack.ok && ack.md5 === header.md5 && ack.file_name === header.file_name) m.intact++;
+      else m.corrupted++;
+    }
+  } finally {
+    socket.destroy();
+  }
+  m.lost = m.sent - m.received;
+  m.duration_ms = Math.round(performance.now() - started);
+  return { metrics: m, ...verdict(m) };
+}
+
+export const file: BuiltinPair = {
+  protocol: 'tcp',
+  async startServer(ctx, listen) {
+    const stats: Record<string, number> = {};
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'wirefault-files-'));
+    const server = await startTcpServer(ctx, listen, stats, (socket) => serve(socket, ctx, dir, stats));
+    return {
+      ...server,
+      async close() {
+        await server.close();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  },
+  runClient,
+};
