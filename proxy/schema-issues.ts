@@ -57,6 +57,11 @@ function issueFrom(error: ValueError, base: KeyPath): ConfigIssue & { segments: 
   if (error.type === ValueErrorType.ObjectRequiredProperty) {
     return { path: renderPath(segments), segments, expected: 'this required key', found: 'nothing' };
   }
+  const options = (error.schema as { anyOf?: { const?: unknown }[] }).anyOf;
+  if (error.type === ValueErrorType.Union && options?.every((o) => o.const !== undefined)) {
+    const names = options.map((o) => JSON.stringify(o.const)).join(', ');
+    return { path: renderPath(segments), segments, expected: `one of ${names}`, found: describeValue(error.value) };
+  }
   return { path: renderPath(segments), segments, expected: message, found: describeValue(error.value) };
 }
 
