@@ -5,6 +5,7 @@ import { checkCommand, checkHelp } from './commands/check.ts';
 import { schemaCommand, schemaHelp } from './commands/schema.ts';
 import { runCommand, runHelp } from './commands/run.ts';
 import { listCommand, listHelp } from './commands/list.ts';
+import { pairCommand, pairHelp } from './commands/pair.ts';
 
 const usage = `Usage: wirefault <command> [options]
 
@@ -12,6 +13,8 @@ Commands:
   run [PATH...]      run scenarios (default scenarios/) and check their expectations
   list [PATH...]     list scenarios with their descriptions
   proxy SCENARIO     run only a scenario's proxy, for your own client and server
+  pair server|client NAME
+                     run one side of a built-in pair, to test your own program against
   check [PATH...]    validate scenarios, run nothing
   schema             print the JSON Schema of the scenario format
 
@@ -24,6 +27,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   run: { run: runCommand, help: runHelp },
   list: { run: listCommand, help: listHelp },
   proxy: { run: proxyCommand, help: proxyHelp },
+  pair: { run: pairCommand, help: pairHelp },
   check: { run: checkCommand, help: checkHelp },
   schema: { run: schemaCommand, help: schemaHelp },
 };
