@@ -40,7 +40,9 @@ export function createTrigger(o: TriggerOptions, ctx: StreamContext, fire: () =>
     pass(chunk, offset) {
       if (fired) return chunk;
       const limit = o.after_bytes;
-      if (limit === undefined || offset + chunk.length <= limit) {
+      // Fire as soon as `limit` bytes have passed, not at the first byte beyond them: a peer that
+      // sends exactly that many and waits for an answer must still see the fault.
+      if (limit === undefined || offset + chunk.length < limit) {
         ctx.out.push(chunk);
         return empty;
       }
