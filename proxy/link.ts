@@ -269,7 +269,13 @@ export class StreamLink {
       return;
     }
     // Let the bytes before the close/reset point reach the kernel first, so the peer reads them.
-    const act = (): void => this.opts.onConnectionEnd(how);
+    // A reset waits two more turns of the event loop: a libuv peer that finds the bytes and the
+    // RST waiting in the same poll reports EOF and loses the ECONNRESET, so give a peer on this
+    // host (in this process: always) one poll phase to read the bytes before the RST is sent.
+    const act =
+      how === 'reset'
+        ? (): void => void setImmediate(() => setImmediate(() => this.opts.onConnectionEnd(how)))
+        : (): void => this.opts.onConnectionEnd(how);
     if (sink.destroyed || sink.writableLength === 0) act();
     else sink.write(Buffer.alloc(0), act);
   }
