@@ -229,7 +229,9 @@ export class StreamLink {
   private track(): void {
     const held = this.held;
     if (held > this.peakHeld) this.peakHeld = held;
-    if (held >= this.opts.maxBuffer) this.pause();
+    // Like pipe(): also stop reading while the sink asks for a drain, so data waits in the
+    // kernel rather than in user space; max_buffer bounds what faults may hold on top.
+    if (held >= this.opts.maxBuffer || this.opts.sink.writableNeedDrain) this.pause();
   }
 
   private pause(): void {
@@ -240,7 +242,7 @@ export class StreamLink {
 
   private maybeResume(): void {
     if (!this.paused || this.sourceEnded || this.timers.isDisposed) return;
-    if (this.held < this.opts.maxBuffer) {
+    if (this.held < this.opts.maxBuffer && !this.opts.sink.writableNeedDrain) {
       this.paused = false;
       this.opts.source.resume();
     }
