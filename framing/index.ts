@@ -1,0 +1,37 @@
+// The public API of framing/: stream framings (length, line, json-header), stream adapters, reliable UDP.
+export {
+  FramingError,
+  FrameTooLargeError,
+  BadLengthError,
+  BadHeaderError,
+  HeaderTooLargeError,
+  FrameTruncatedError,
+  FrameDeadlineError,
+  DelimiterInBodyError,
+  FramingOptionError,
+  RudpGiveUpError,
+  RudpClosedError,
+  RudpProtocolError,
+} from './errors.ts';
+export type { FrameDecoder, Framing } from './decoder.ts';
+export { DEFAULT_MAX_FRAME } from './options.ts';
+export { LengthDecoder, encodeLengthFrame, lengthHeader, lengthFraming, type LengthOptions } from './length.ts';
+export { LineDecoder, encodeLine, lineFraming, type LineOptions } from './line.ts';
+export {
+  JsonHeaderDecoder,
+  encodeJsonHeaderFrame,
+  jsonHeaderFraming,
+  DEFAULT_MAX_HEADER,
+  type JsonHeader,
+  type JsonHeaderFrame,
+  type JsonHeaderMessage,
+  type JsonHeaderOptions,
+} from './json-header.ts';
+export { FrameDeadline } from './deadline.ts';
+export {
+  FrameDecoderStream,
+  FrameEncoderStream,
+  readFrames,
+  type DecodeOptions,
+  type DecoderStreamOptions,
+} from './stream.ts';
