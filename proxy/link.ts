@@ -125,6 +125,12 @@ class Stage implements StreamOut {
 class Sink implements StreamOut {
   private ended = false;
   outOffset = 0;
+  /**
+   * Called as each write reaches the kernel. 'drain' alone is not enough: it only fires after a
+   * write() returned false, i.e. past the socket's 16 KiB high-water mark, so a link whose
+   * max_buffer is below that would stay paused for good once its bytes left user space.
+   */
+  private readonly written = (): void => this.link.maybeResume();
 
   constructor(private readonly link: StreamLink, private readonly socket: Socket) {}
 
@@ -135,7 +141,7 @@ class Sink implements StreamOut {
     }
     this.link.trace.record('out', this.outOffset, chunk.length);
     this.outOffset += chunk.length;
-    this.socket.write(chunk);
+    this.socket.write(chunk, this.written);
     this.link.wrote(chunk.length);
   }
 
@@ -240,7 +246,7 @@ export class StreamLink {
     this.opts.source.pause();
   }
 
-  private maybeResume(): void {
+  maybeResume(): void {
     if (!this.paused || this.sourceEnded || this.timers.isDisposed) return;
     if (this.held < this.opts.maxBuffer && !this.opts.sink.writableNeedDrain) {
       this.paused = false;
