@@ -1,7 +1,7 @@
 // Run one scenario: start the server side, the proxy in front of it, the client against the proxy; judge.
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { formatAddress, type Address } from '../proxy/index.ts';
+import { formatAddress, mixSeed, type Address } from '../proxy/index.ts';
 import { unmetExpectations } from './expect.ts';
 import { startScenarioProxy } from './scenario-proxy.ts';
 import type { BuiltinPair, PairContext, RunningServer } from './pairs/contract.ts';
@@ -10,6 +10,7 @@ import { PAIRS } from './pairs/registry.ts';
 import type { LoadedScenario } from './scenario/load.ts';
 import type { SideSpec } from './scenario/pair-schema.ts';
 import type { ScenarioResult } from './result.ts';
+import type { PairMetrics } from './pairs/metrics.ts';
 
 export interface RunOptions {
   /** Overrides the scenario's seed (--seed). */
@@ -28,6 +29,13 @@ function pairContext(scenario: LoadedScenario, side: Extract<SideSpec, { kind: '
 export function rerunCommand(scenario: LoadedScenario, seed: number): string {
   const rel = path.relative(process.cwd(), scenario.file) || scenario.file;
   return `npx wirefault run ${/[^\w./-]/.test(rel) ? JSON.stringify(rel) : rel} --seed ${seed}`;
+}
+
+/** Metrics of several client runs: counts add up, and so does the time. */
+function addMetrics(a: PairMetrics, b: PairMetrics): PairMetrics {
+  const sum = { ...a };
+  for (const key of Object.keys(b) as (keyof PairMetrics)[]) sum[key] = a[key] + b[key];
+  return sum;
 }
 
 function judge(result: ScenarioResult, scenario: LoadedScenario, noMetricsBecause?: string): void {
@@ -87,20 +95,30 @@ export async function runScenario(scenario: LoadedScenario, opts: RunOptions): P
     proxy = await startScenarioProxy(scenario, target, seed, log);
     log.debug({ proxy: formatAddress(proxy.address), target: formatAddress(target), seed }, 'scenario started');
 
+    // Several clients run one after another against the same server: does it keep serving?
+    const { clients } = scenario.pair;
+    const failures: string[] = [];
     if (clientSide.kind === 'builtin') {
-      const report = await Promise.race([PAIRS[clientSide.name].runClient(pairContext(scenario, clientSide, seed, log, abort.signal), proxy.address), aborted]);
-      result.metrics = report.metrics;
-      result.outcome = report.survived ? 'pass' : 'fail';
-      if (report.reason) result.outcome_reason = report.reason;
+      for (let i = 0; i < clients; i++) {
+        const clientSeed = i === 0 ? seed : mixSeed(seed, i);
+        const ctx = pairContext(scenario, clientSide, clientSeed, log, abort.signal);
+        const report = await Promise.race([PAIRS[clientSide.name].runClient(ctx, proxy.address), aborted]);
+        result.metrics = result.metrics ? addMetrics(result.metrics, report.metrics) : report.metrics;
+        if (!report.survived) failures.push(clients > 1 ? `client ${i + 1}: ${report.reason}` : (report.reason ?? 'failed'));
+      }
     } else {
-      const out = await runExternalClient(clientSide, proxy.address, dir, abort.signal);
-      result.output = { client: out };
-      if (abort.signal.aborted) throw abort.signal.reason;
-      result.outcome = out.exit_code === 0 ? 'pass' : 'fail';
-      if (out.exit_code !== 0) {
-        result.outcome_reason = `client exited with ${out.exit_code === null ? `signal ${out.signal}` : `code ${out.exit_code}`}`;
+      for (let i = 0; i < clients; i++) {
+        const out = await runExternalClient(clientSide, proxy.address, dir, abort.signal);
+        if (abort.signal.aborted) throw abort.signal.reason;
+        if (out.exit_code !== 0 || !result.output?.client) result.output = { client: out };
+        if (out.exit_code !== 0) {
+          const how = `client exited with ${out.exit_code === null ? `signal ${out.signal}` : `code ${out.exit_code}`}`;
+          failures.push(clients > 1 ? `client ${i + 1}: ${how}` : how);
+        }
       }
     }
+    result.outcome = failures.length === 0 ? 'pass' : 'fail';
+    if (failures.length > 0) result.outcome_reason = failures.join('; ');
     judge(result, scenario);
   } catch (err) {
     if (err instanceof ScenarioTimeout) {

@@ -1,14 +1,12 @@
 // The framings built-in pairs speak, taken from framing/ (DESIGN §5 wire formats).
 import { jsonHeaderFraming, lengthFraming, lineFraming } from '../../framing/index.ts';
 import type { Framing } from '../scenario/pair-schema.ts';
+import type { StreamDecoder } from './frames.ts';
 
 /** A framing seen as bodies in, bodies out: the part of framing/'s codecs the pairs use. */
 export interface MessageCodec {
   encode(body: Uint8Array): Buffer;
-  decoder(): {
-    push(chunk: Uint8Array, onFrame: (body: Buffer) => void): void;
-    end(): void;
-  };
+  decoder(): StreamDecoder<Buffer>;
 }
 
 /** json-header carrying only a body (`{"data_size": n}`), as the echo pair uses it. */
@@ -21,6 +19,9 @@ function jsonHeaderBodies(): MessageCodec {
       return {
         push: (chunk, onFrame) => d.push(chunk, (frame) => onFrame(frame.body)),
         end: () => d.end(),
+        get midFrame() {
+          return d.midFrame;
+        },
       };
     },
   };

@@ -23,7 +23,7 @@ async function serveNaive(socket: Socket, ctx: PairContext, stats: Record<string
 
 async function serveFramed(socket: Socket, ctx: PairContext, stats: Record<string, number>): Promise<void> {
   const codec = codecFor(ctx.framing);
-  const frames = new FrameReader(socket, codec);
+  const frames = new FrameReader(socket, codec.decoder());
   for (;;) {
     const frame = await frames.next();
     if (frame === null) break;
@@ -43,7 +43,7 @@ async function runClient(ctx: PairContext, target: Parameters<BuiltinPair['runCl
   const codec = naive ? undefined : codecFor(ctx.framing);
   const classifier = new ReadClassifier(m);
   const rx = naive ? new Receiver(socket) : undefined;
-  const frames = codec ? new FrameReader(socket, codec, classifier, spec.recvBuffer) : undefined;
+  const frames = codec ? new FrameReader(socket, codec.decoder(), m, spec.recvBuffer) : undefined;
   let expectedBytes = 0;
   let ended = false;
   try {
@@ -51,7 +51,7 @@ async function runClient(ctx: PairContext, target: Parameters<BuiltinPair['runCl
       const burst = bodies.slice(i, i + spec.burst);
       for (const body of burst) {
         const wire = codec ? codec.encode(body) : body;
-        classifier.expect(wire.length);
+        if (!codec) classifier.expect(wire.length);
         expectedBytes += wire.length;
         socket.write(wire);
         m.sent++;

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { type BuiltinPair, type ClientReport, type PairContext, verdict } from './contract.ts';
 import { jsonHeaderFraming } from './codecs.ts';
 import { makeMessages } from './messages.ts';
-import { ReadClassifier, emptyMetrics } from './metrics.ts';
+import { emptyMetrics } from './metrics.ts';
+import { FrameReader } from './frames.ts';
 import { Receiver } from './recv.ts';
 import { connectTcp, startTcpServer } from './tcp-server.ts';
 import { ReadTimeoutError } from './waiter.ts';
@@ -66,25 +67,17 @@ async function serve(socket: Socket, ctx: PairContext, dir: string, stats: Recor
     }
   } else {
     const codec = jsonHeaderFraming();
-    const decoder = codec.decoder();
-    const rx = new Receiver(socket);
+    const frames = new FrameReader(socket, codec.decoder());
     for (;;) {
-      const chunk = await rx.recv(64 * 1024);
-      if (chunk === null) {
-        decoder.end();
-        break;
-      }
-      const frames: { header: Record<string, unknown>; body: Buffer }[] = [];
-      decoder.push(chunk, (f) => frames.push(f));
-      for (const { header, body } of frames) {
-        const h = header as Partial<FileHeader>;
-        const ack: Ack =
-          typeof h.file_name === 'string' && typeof h.md5 === 'string' && Number.isSafeInteger(h.file_size)
-            ? await store(dir, h as FileHeader, body)
-            : { ok: false, error: 'header lacks file_name, file_size or md5' };
-        stats.files = (stats.files ?? 0) + 1;
-        socket.write(codec.encode({ header: { ...ack }, body: Buffer.alloc(0) }));
-      }
+      const frame = await frames.next();
+      if (frame === null) break;
+      const h = frame.header as Partial<FileHeader>;
+      const ack: Ack =
+        typeof h.file_name === 'string' && typeof h.md5 === 'string' && Number.isSafeInteger(h.file_size)
+          ? await store(dir, h as FileHeader, frame.body)
+          : { ok: false, error: 'header lacks file_name, file_size or md5' };
+      stats.files = (stats.files ?? 0) + 1;
+      socket.write(codec.encode({ header: { ...ack }, body: Buffer.alloc(0) }));
     }
   }
   socket.end();
@@ -96,10 +89,10 @@ async function runClient(ctx: PairContext, target: Parameters<BuiltinPair['runCl
   const m = emptyMetrics();
   const bodies = makeMessages(ctx.seed, spec.messages, spec.size.min, spec.size.max);
   const socket = await connectTcp(target, ctx.signal);
-  const rx = new Receiver(socket);
+  const naive = ctx.framing === 'none';
+  const rx = naive ? new Receiver(socket) : undefined;
   const codec = jsonHeaderFraming();
-  const decoder = codec.decoder();
-  const classifier = new ReadClassifier(m);
+  const frames = naive ? undefined : new FrameReader(socket, codec.decoder(), m, spec.recvBuffer);
   try {
     for (let i = 0; i < bodies.length; i++) {
       const body = bodies[i]!;
@@ -107,12 +100,11 @@ async function runClient(ctx: PairContext, target: Parameters<BuiltinPair['runCl
       m.sent++;
       let ack: Ack | undefined;
       try {
-        if (ctx.framing === 'none') {
+        if (rx) {
           socket.write(JSON.stringify(header));
           socket.write(body);
           const reply = await rx.recv(spec.recvBuffer, spec.readTimeoutMs);
           if (reply === null) break;
-          classifier.read(reply.length);
           try {
             ack = JSON.parse(reply.toString('utf8')) as Ack;
           } catch {
@@ -120,13 +112,9 @@ async function runClient(ctx: PairContext, target: Parameters<BuiltinPair['runCl
           }
         } else {
           socket.write(codec.encode({ header: { ...header }, body }));
-          while (!ack) {
-            const chunk = await rx.recv(64 * 1024, spec.readTimeoutMs);
-            if (chunk === null) break;
-            classifier.read(chunk.length);
-            decoder.push(chunk, (frame) => (ack ??= frame.header as unknown as Ack));
-          }
-          if (!ack) break;
+          const frame = await frames!.next(spec.readTimeoutMs);
+          if (frame === null) break;
+          ack = frame.header as unknown as Ack;
         }
       } catch (err) {
         if (err instanceof ReadTimeoutError) continue;

@@ -1,11 +1,18 @@
-// Reads a socket as frames through a codec, counting how the raw reads cut the frames.
+// Reads a socket as frames through a decoder, counting how the raw reads cut the frames.
 import type { Socket } from 'node:net';
-import type { MessageCodec } from './codecs.ts';
 import { Waiter } from './waiter.ts';
-import type { ReadClassifier } from './metrics.ts';
+import type { PairMetrics } from './metrics.ts';
 
-export class FrameReader {
-  private readonly frames: Buffer[] = [];
+/** What FrameReader needs of a framing/ decoder. */
+export interface StreamDecoder<T> {
+  push(chunk: Uint8Array, onFrame: (frame: T) => void): void;
+  end(): void;
+  /** True while part of a frame has been received: tells a read that splits a frame. */
+  readonly midFrame: boolean;
+}
+
+export class FrameReader<T = Buffer> {
+  private readonly frames: T[] = [];
   private ended = false;
   private error: Error | undefined;
   private readonly waiter = new Waiter();
@@ -15,16 +22,24 @@ export class FrameReader {
    * `readSize` is the program's recv() size: what the kernel hands over in one read is fed to
    * the decoder in pieces no larger, as a `while: recv(n)` loop would see it.
    */
-  constructor(socket: Socket, codec: MessageCodec, classifier?: ReadClassifier, readSize = Infinity) {
-    const decoder = codec.decoder();
+  constructor(socket: Socket, decoder: StreamDecoder<T>, metrics?: PairMetrics, readSize = Infinity) {
     socket.on('data', (c: Buffer) => {
       if (this.error) return;
       this.bytes += c.length;
       try {
         for (let pos = 0; pos < c.length; pos += readSize) {
           const piece = c.subarray(pos, pos + readSize);
-          classifier?.read(piece.length);
-          decoder.push(piece, (f) => this.frames.push(f));
+          const startedInside = decoder.midFrame;
+          let completed = 0;
+          decoder.push(piece, (f) => {
+            completed++;
+            this.frames.push(f);
+          });
+          // The decoder knows where frames really end, whatever the peer's header encoding.
+          if (metrics) {
+            if (completed >= 2 || (completed >= 1 && decoder.midFrame)) metrics.sticky_reads++;
+            else if (completed === 0 || startedInside) metrics.partial_reads++;
+          }
         }
       } catch (e) {
         this.error = e as Error;
@@ -56,7 +71,7 @@ export class FrameReader {
   }
 
   /** The next frame; null at end of stream; rejects on a decode error or after `timeoutMs`. */
-  async next(timeoutMs = 0): Promise<Buffer | null> {
+  async next(timeoutMs = 0): Promise<T | null> {
     while (this.frames.length === 0) {
       if (this.error) throw this.error;
       if (this.ended) return null;

@@ -80,6 +80,13 @@ export const pairSchema = Type.Object(
     read_timeout_ms: Type.Optional(
       Type.Integer({ minimum: 1, description: 'Client gives up waiting for a reply after this long.' }),
     ),
+    clients: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 100,
+        description: 'Run the client this many times, one after another, against the same server.',
+      }),
+    ),
     server: Type.Optional(side),
     client: Type.Optional(side),
   },
@@ -114,6 +121,7 @@ export interface PairSpec {
   burst: number;
   recvBuffer: number;
   readTimeoutMs: number;
+  clients: number;
 }
 
 export interface Expectations {
@@ -204,6 +212,7 @@ export function checkPair(
       burst: p.burst ?? 1,
       recvBuffer: p.recv_buffer ?? 1024,
       readTimeoutMs: p.read_timeout_ms ?? 2_000,
+      clients: p.clients ?? 1,
     },
   };
 }
