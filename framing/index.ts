@@ -35,3 +35,9 @@ export {
   type DecodeOptions,
   type DecoderStreamOptions,
 } from './stream.ts';
+export { ReliableUdp, type ReliableUdpOptions, type RudpStats } from './reliable-udp/connection.ts';
+export { connectReliableUdp, RudpListener } from './reliable-udp/socket.ts';
+export { UdpTransport, type DatagramTransport, type UdpPeer, type UdpTransportOptions } from './reliable-udp/transport.ts';
+export { LossyChannel, type LossyChannelOptions, type LinkConditions, type LinkStats } from './reliable-udp/lossy-channel.ts';
+export { VirtualClock, realClock, type Clock } from './reliable-udp/clock.ts';
+export { crc32 } from './reliable-udp/crc32.ts';
