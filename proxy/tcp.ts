@@ -87,6 +87,8 @@ export class TcpProxy extends EventEmitter<TcpProxyEvents> {
   private count = 0;
   private readonly target: Address;
   private readonly listenAt: Address;
+  /** The chains new connections get; `setFaults` replaces them (serve's live toxics). */
+  private chains: { upstream: readonly ResolvedFault[]; downstream: readonly ResolvedFault[] };
 
   constructor(private readonly opts: TcpProxyOptions) {
     super();
@@ -95,6 +97,7 @@ export class TcpProxy extends EventEmitter<TcpProxyEvents> {
     if (!target) throw new TypeError('TcpProxy needs a target address');
     this.target = target;
     this.listenAt = opts.listen ?? opts.config.listen ?? { host: '127.0.0.1', port: 0 };
+    this.chains = { upstream: opts.config.upstream, downstream: opts.config.downstream };
     // pauseOnConnect: nothing is read from a client until its upstream is connected.
     this.server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true }, (client) =>
       this.accept(client),
@@ -162,6 +165,11 @@ export class TcpProxy extends EventEmitter<TcpProxyEvents> {
     this.emit('connection', conn);
   }
 
+  /** Replace the fault chains for connections accepted from now on. */
+  setFaults(upstream: readonly ResolvedFault[], downstream: readonly ResolvedFault[]): void {
+    this.chains = { upstream, downstream };
+  }
+
   private join(conn: TcpConnection): void {
     const { config, seed } = this.opts;
     const make = (dir: Direction, source: Socket, sink: Socket): StreamLink =>
@@ -171,7 +179,7 @@ export class TcpProxy extends EventEmitter<TcpProxyEvents> {
         dir,
         conn: conn.index,
         seed,
-        faults: applicable(dir === 'upstream' ? config.upstream : config.downstream, seed, conn.index, dir),
+        faults: applicable(this.chains[dir], seed, conn.index, dir),
         maxBuffer: config.maxBuffer,
         traceLimit: this.opts.traceLimit,
         log: this.log,

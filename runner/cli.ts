@@ -6,6 +6,7 @@ import { schemaCommand, schemaHelp } from './commands/schema.ts';
 import { runCommand, runHelp } from './commands/run.ts';
 import { listCommand, listHelp } from './commands/list.ts';
 import { pairCommand, pairHelp } from './commands/pair.ts';
+import { serveCommand, serveHelp } from './commands/serve.ts';
 
 const usage = `Usage: wirefault <command> [options]
 
@@ -15,6 +16,7 @@ Commands:
   proxy SCENARIO     run only a scenario's proxy, for your own client and server
   pair server|client NAME
                      run one side of a built-in pair, to test your own program against
+  serve              a Toxiproxy-compatible HTTP API: create proxies and toxics at run time
   check [PATH...]    validate scenarios, run nothing
   schema             print the JSON Schema of the scenario format
 
@@ -28,6 +30,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   list: { run: listCommand, help: listHelp },
   proxy: { run: proxyCommand, help: proxyHelp },
   pair: { run: pairCommand, help: pairHelp },
+  serve: { run: serveCommand, help: serveHelp },
   check: { run: checkCommand, help: checkHelp },
   schema: { run: schemaCommand, help: schemaHelp },
 };

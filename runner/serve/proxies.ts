@@ -1,4 +1,5 @@
 // The proxy registry behind `wirefault serve`: named proxies, their toxics, listeners and byte counters.
+import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import {
   TcpProxy,
@@ -45,7 +46,7 @@ export interface ProxyDefaults {
 }
 
 /** One named proxy: what the API shows, plus the running TcpProxy while enabled. */
-export class ServedProxy {
+export class ServedProxy extends EventEmitter<{ connection: [TcpConnection] }> {
   readonly name: string;
   readonly protocol: Protocol;
   readonly seed: number;
@@ -69,6 +70,7 @@ export class ServedProxy {
   connectionsTotal = 0;
 
   constructor(input: ProxyInput, defaults: ProxyDefaults) {
+    super();
     this.name = input.name;
     this.protocol = input.protocol;
     this.ownSeed = input.seed !== undefined;
@@ -100,6 +102,7 @@ export class ServedProxy {
     proxy.on('connection', (conn) => {
       this.connectionsTotal++;
       this.live.add(conn);
+      this.emit('connection', conn);
     });
     proxy.on('closed', (conn) => {
       this.live.delete(conn);
