@@ -17,6 +17,7 @@ import { TCP_FAULTS } from './faults/registry.ts';
 import { Rng, faultSeed, type Direction } from './rng.ts';
 import { Timers } from './timers.ts';
 import { Trace } from './trace.ts';
+import type { LinkTap } from './capture.ts';
 
 type Item = Buffer | { end: StreamEnd };
 
@@ -30,6 +31,8 @@ export interface StreamLinkOptions {
   faults: readonly ResolvedFault[];
   maxBuffer: number;
   traceLimit?: number;
+  /** Packet capture (--pcap): sees every chunk in and out, and the trace's fault events. */
+  tap?: LinkTap;
   log: Logger;
   /** Called once when a fault asks to close or reset the whole connection. */
   onConnectionEnd(how: 'close' | 'reset'): void;
@@ -140,6 +143,7 @@ class Sink implements StreamOut {
       return;
     }
     this.link.trace.record('out', this.outOffset, chunk.length);
+    this.link.tap?.out(chunk);
     this.outOffset += chunk.length;
     this.socket.write(chunk, this.written);
     this.link.wrote(chunk.length);
@@ -155,6 +159,7 @@ class Sink implements StreamOut {
 
 export class StreamLink {
   readonly trace: Trace;
+  readonly tap: LinkTap | undefined;
   readonly dir: Direction;
   private readonly opts: StreamLinkOptions;
   private readonly timers = new Timers();
@@ -171,7 +176,8 @@ export class StreamLink {
   constructor(opts: StreamLinkOptions) {
     this.opts = opts;
     this.dir = opts.dir;
-    this.trace = new Trace(opts.traceLimit);
+    this.trace = opts.tap?.trace(opts.traceLimit) ?? new Trace(opts.traceLimit);
+    this.tap = opts.tap;
     this.sink = new Sink(this, opts.sink);
     // Build the chain back to front so each stage knows where its output goes.
     let next: StreamOut = this.sink;
@@ -226,6 +232,7 @@ export class StreamLink {
       chunk = chunk.subarray(0, room);
     }
     this.trace.record('in', this.inOffset, chunk.length);
+    this.tap?.in(chunk);
     this.inOffset += chunk.length;
     this.inStages += chunk.length;
     this.first.push(chunk);

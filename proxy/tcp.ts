@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Address } from './address.ts';
+import type { Capture } from './capture.ts';
 import type { ProxyConfig, ResolvedFault } from './config.ts';
 import { StreamLink } from './link.ts';
 import { Rng, mixSeed, type Direction } from './rng.ts';
@@ -16,6 +17,8 @@ export interface TcpProxyOptions {
   seed: number;
   log?: Logger;
   traceLimit?: number;
+  /** Record both legs of every connection as packets (--pcap). */
+  capture?: Capture;
 }
 
 /** Decide once per connection and direction which faults apply (the `probability` option). */
@@ -182,6 +185,7 @@ export class TcpProxy extends EventEmitter<TcpProxyEvents> {
         faults: applicable(this.chains[dir], seed, conn.index, dir),
         maxBuffer: config.maxBuffer,
         traceLimit: this.opts.traceLimit,
+        tap: this.opts.capture?.tcpTap(conn, dir),
         log: this.log,
         onConnectionEnd: (how) => (how === 'reset' ? conn.reset() : conn.close()),
       });
