@@ -16,3 +16,6 @@ export { Trace, type TraceEvent, type TraceKind, type TraceTotals } from './trac
 export { Rng, mixSeed } from './rng.ts';
 export { renderPath, describeValue, validate, type KeyPath } from './schema-issues.ts';
 export { TCP_FAULTS, UDP_FAULTS } from './faults/registry.ts';
+export { UdpProxy, UdpSession, type UdpProxyOptions, type UdpProxyEvents, type SessionEnd } from './udp.ts';
+export { DatagramLink, type DatagramLinkOptions } from './datagram-link.ts';
+export type { Datagram, DatagramContext, DatagramFault, Emission } from './faults/udp/contract.ts';

@@ -9,6 +9,13 @@ import { limit } from './tcp/limit.ts';
 import { reset } from './tcp/reset.ts';
 import { split } from './tcp/split.ts';
 import { throttle } from './tcp/throttle.ts';
+import { corrupt as udpCorrupt } from './udp/corrupt.ts';
+import { delay as udpDelay } from './udp/delay.ts';
+import { drop as udpDrop } from './udp/drop.ts';
+import { duplicate as udpDuplicate } from './udp/duplicate.ts';
+import { reorder as udpReorder } from './udp/reorder.ts';
+import { throttle as udpThrottle } from './udp/throttle.ts';
+import { truncate as udpTruncate } from './udp/truncate.ts';
 
 /** TCP (byte stream) faults, DESIGN §4. */
 export const TCP_FAULTS = {
@@ -25,7 +32,15 @@ export const TCP_FAULTS = {
 } as const;
 
 /** UDP (datagram) faults, DESIGN §4. */
-export const UDP_FAULTS = {} as const;
+export const UDP_FAULTS = {
+  drop: udpDrop,
+  duplicate: udpDuplicate,
+  reorder: udpReorder,
+  delay: udpDelay,
+  truncate: udpTruncate,
+  corrupt: udpCorrupt,
+  throttle: udpThrottle,
+} as const;
 
 export type TcpFaultName = keyof typeof TCP_FAULTS;
 export type UdpFaultName = keyof typeof UDP_FAULTS;
