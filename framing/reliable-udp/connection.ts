@@ -10,7 +10,6 @@ import {
   KIND_DATA,
   KIND_FIN,
   KIND_PROBE,
-  MAX_SACK_BLOCKS,
   decodePacket,
   elapsedSince,
   encodeAck,
@@ -34,13 +33,13 @@ export interface ReliableUdpOptions extends RtoOptions {
   maxMessage?: number;
   /** Retransmission timeouts one segment (or window probe) may suffer before giving up. Default 10. */
   maxRetries?: number;
-  /** Reordering tolerated before a hole counts as a loss, as a fraction of the minimum RTT. Default 0.125. */
+  /** Reordering tolerated before a hole counts as a loss, as a fraction of the minimum RTT. Default 0.25. */
   reorderTolerance?: number;
   /** Bytes queued or unacknowledged above which `send()` returns false (then 'drain'). Default 1 MiB. */
   highWaterMark?: number;
   /** Keep our sending side open after the peer's FIN. Default false: answer it with our own close. */
   allowHalfOpen?: boolean;
-  /** How long to keep answering after the close handshake, for a peer whose last ack was lost. Default 2×RTO. */
+  /** How long to keep answering after the close handshake, for a peer whose last ack was lost. Default 3×RTO. */
   lingerMs?: number;
   /** Default the real clock; a VirtualClock (with the LossyChannel) simulates without waiting. */
   clock?: Clock;
@@ -72,6 +71,9 @@ export interface RudpStats {
   corruptReceived: number;
   outsideWindow: number;
 }
+
+/** Timeouts our FIN may suffer after the peer's FIN arrived (its last acks may all have been lost). */
+const LAST_ACK_RETRIES = 3;
 
 type Events = {
   message: [message: Buffer];
@@ -106,7 +108,7 @@ function resolve(opts: ReliableUdpOptions): Resolved {
   if (Math.ceil(maxMessage / maxPayload) > 65_536) {
     throw new FramingOptionError('maxMessage', `at most 65536 fragments of maxPayload (${maxPayload} bytes)`, maxMessage);
   }
-  const tolerance = opts.reorderTolerance ?? 0.125;
+  const tolerance = opts.reorderTolerance ?? 0.25;
   if (!(tolerance >= 0) || !Number.isFinite(tolerance)) throw new FramingOptionError('reorderTolerance', 'a number >= 0', tolerance);
   return {
     maxPayload,
@@ -328,8 +330,8 @@ export class ReliableUdp extends EventEmitter<Events> {
     const una = unwrapSeq(packet.una, this.sender.una);
     this.sender.ack(una, packet.wnd, now);
     if (packet.kind === KIND_ACK) {
-      this.sender.sack(una, packet.sacks, now);
-      this.sender.duplicatesReported(packet.dups);
+      this.sender.sack(una, packet.sack, now);
+      this.sender.duplicatesReported(packet.dups, now);
     } else if (packet.kind === KIND_PROBE) {
       this.ackPending = true;
     } else {
@@ -399,6 +401,7 @@ export class ReliableUdp extends EventEmitter<Events> {
     if (wasShut && this.receiver.advertised > 0) this.ackPending = true;
     if (!this.endEmitted && this.receiver.finReceived && this.receiver.readyCount === 0 && !this.paused) {
       this.endEmitted = true;
+      this.sender.peerFinished(LAST_ACK_RETRIES);
       this.emit('end');
       if (!this.opts.allowHalfOpen && !this.destroyed) this.beginClose();
       if (!this.destroyed) this.checkFinished(this.clock.now());
@@ -417,7 +420,7 @@ export class ReliableUdp extends EventEmitter<Events> {
     if (this.finished || !this.endEmitted || !this.sender.finAcked) return;
     this.finished = true;
     for (const w of this.waiters.splice(0)) w.resolve();
-    this.lingerUntil = now + (this.opts.lingerMs ?? Math.min(2 * this.rto.rto, this.rto.maxRto));
+    this.lingerUntil = now + (this.opts.lingerMs ?? Math.min(3 * this.rto.rto, this.rto.maxRto));
     this.arm();
   }
 
@@ -425,6 +428,13 @@ export class ReliableUdp extends EventEmitter<Events> {
     const due = this.sender.due(now);
     if (due.gaveUp) {
       const seg = due.gaveUp;
+      if (seg.fin && this.endEmitted && this.sender.inFlight === 1) {
+        // Everything was delivered both ways; only the acknowledgement of our FIN is missing.
+        this.finished = true;
+        for (const w of this.waiters.splice(0)) w.resolve();
+        this.destroy();
+        return;
+      }
       this.destroy(
         new RudpGiveUpError(`segment ${seg.seq} unacknowledged after ${seg.transmissions} transmissions (${seg.timeouts - 1} timeouts)`),
       );
@@ -463,9 +473,10 @@ export class ReliableUdp extends EventEmitter<Events> {
     this.ackTimer = this.clock.setTimer(0, () => {
       this.ackTimer = undefined;
       if (!this.ackPending || this.destroyed) return;
-      const sacks = this.receiver.sacks(MAX_SACK_BLOCKS);
+      // The bitmap may cover the whole window, but an ACK is never larger than a full data packet.
+      const sack = this.receiver.sackBitmap(Math.min(Math.ceil(this.opts.window / 8), this.opts.maxPayload));
       this.duplicatesAcked = this.receiver.duplicates;
-      this.output(encodeAck(this.ackState(), this.receiver.duplicates, sacks));
+      this.output(encodeAck(this.ackState(), this.receiver.duplicates, sack));
       this.ackPending = false;
       this.stats.acksSent++;
     });

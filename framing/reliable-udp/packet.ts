@@ -11,8 +11,10 @@ import { crc32 } from './crc32.ts';
  * DATA and FIN add:
  *  15  u32 seq, 19 u16 frg (fragments of the same message still to come), 21 u32 ts, 25 payload
  * ACK adds:
- *  15  u16 dups (count of duplicate data packets received, wrapping), 17 u8 n,
- *  18  n × (u16 offset from una, u16 length): SACK blocks of segments received beyond una
+ *  15  u16 dups (count of duplicate data packets received, wrapping), 17 u16 n,
+ *  19  n bytes of SACK bitmap: bit i (byte i>>3, bit i&7, LSB first) set when una+1+i was received.
+ *      A bitmap costs 32 bytes for a 256-segment window however many holes it has; ranges would grow
+ *      with the number of holes exactly when loss is heavy.
  * PROBE adds nothing: it asks for an ACK while the peer's window is closed.
  */
 
@@ -24,9 +26,7 @@ const ECHO = 0x10;
 
 export const COMMON_HEADER = 15;
 export const DATA_HEADER = 25;
-const ACK_FIXED = 18;
-/** SACK blocks per ACK: enough to describe heavy loss, small enough for any path MTU. */
-export const MAX_SACK_BLOCKS = 64;
+const ACK_FIXED = 19;
 
 /** What every packet says about its sender's receive side. */
 export interface AckState {
@@ -47,8 +47,8 @@ export interface DataPacket extends AckState {
 export interface AckPacket extends AckState {
   kind: typeof KIND_ACK;
   dups: number;
-  /** [offset from una, length] pairs. */
-  sacks: [number, number][];
+  /** SACK bitmap of the segments after `una` (see the layout above). */
+  sack: Buffer;
 }
 
 export interface ProbePacket extends AckState {
@@ -86,17 +86,12 @@ export function encodeData(
   return seal(buf);
 }
 
-export function encodeAck(ack: AckState, dups: number, sacks: [number, number][]): Buffer {
-  const n = Math.min(sacks.length, MAX_SACK_BLOCKS);
-  const buf = Buffer.allocUnsafe(ACK_FIXED + 4 * n);
+export function encodeAck(ack: AckState, dups: number, sack: Uint8Array): Buffer {
+  const buf = Buffer.allocUnsafe(ACK_FIXED + sack.length);
   writeCommon(buf, KIND_ACK, ack);
   buf.writeUInt16BE(dups & 0xffff, 15);
-  buf.writeUInt8(n, 17);
-  for (let i = 0; i < n; i++) {
-    const [offset, length] = sacks[i] as [number, number];
-    buf.writeUInt16BE(offset, ACK_FIXED + 4 * i);
-    buf.writeUInt16BE(length, ACK_FIXED + 4 * i + 2);
-  }
+  buf.writeUInt16BE(sack.length, 17);
+  buf.set(sack, ACK_FIXED);
   return seal(buf);
 }
 
@@ -129,12 +124,8 @@ export function decodePacket(buf: Buffer): Packet | undefined {
         payload: buf.subarray(DATA_HEADER),
       };
     case KIND_ACK: {
-      if (buf.length < ACK_FIXED) return undefined;
-      const n = buf.readUInt8(17);
-      if (buf.length !== ACK_FIXED + 4 * n) return undefined;
-      const sacks: [number, number][] = [];
-      for (let i = 0; i < n; i++) sacks.push([buf.readUInt16BE(ACK_FIXED + 4 * i), buf.readUInt16BE(ACK_FIXED + 4 * i + 2)]);
-      return { ...ack, kind, dups: buf.readUInt16BE(15), sacks };
+      if (buf.length < ACK_FIXED || buf.length !== ACK_FIXED + buf.readUInt16BE(17)) return undefined;
+      return { ...ack, kind, dups: buf.readUInt16BE(15), sack: buf.subarray(ACK_FIXED) };
     }
     case KIND_PROBE:
       return buf.length === COMMON_HEADER ? { ...ack, kind } : undefined;

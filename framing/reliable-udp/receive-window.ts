@@ -1,4 +1,4 @@
-// The receiving half of selective repeat: duplicate suppression, the reorder buffer, reassembly, SACK blocks.
+// The receiving half of selective repeat: duplicate suppression, the reorder buffer, reassembly, SACK bitmap.
 import { RudpProtocolError } from '../errors.ts';
 
 interface Held {
@@ -80,26 +80,16 @@ export class ReceiveWindow {
     return entry.message;
   }
 
-  /** Runs of held segments beyond `next`, as [offset from next, length], lowest first. */
-  sacks(max: number): [number, number][] {
-    if (this.held.size === 0) return [];
-    const seqs = [...this.held.keys()].sort((a, b) => a - b);
-    const blocks: [number, number][] = [];
-    let start = seqs[0] as number;
-    let end = start + 1;
-    for (let i = 1; i <= seqs.length && blocks.length < max; i++) {
-      const seq = seqs[i];
-      if (seq === end) {
-        end++;
-        continue;
-      }
-      blocks.push([start - this.next, end - start]);
-      if (seq !== undefined) {
-        start = seq;
-        end = seq + 1;
-      }
+  /** The held segments as a bitmap: bit i set when `next + 1 + i` is held; at most `maxBytes` long. */
+  sackBitmap(maxBytes: number): Buffer {
+    let span = 0;
+    for (const seq of this.held.keys()) span = Math.max(span, seq - this.next);
+    const bitmap = Buffer.alloc(Math.min(maxBytes, Math.ceil(span / 8)));
+    for (const seq of this.held.keys()) {
+      const bit = seq - this.next - 1;
+      if (bit < bitmap.length * 8) bitmap[bit >> 3] = (bitmap[bit >> 3] as number) | (1 << (bit & 7));
     }
-    return blocks;
+    return bitmap;
   }
 
   private release(seg: Held): void {

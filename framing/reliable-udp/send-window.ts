@@ -48,6 +48,8 @@ export class SendWindow {
   /** Sequence number of our FIN once it is assigned. */
   finSeq: number | undefined;
   private finQueued = false;
+  /** Timeouts our FIN may suffer; lowered once the peer's FIN has arrived (see `peerFinished`). */
+  private finRetries: number;
   private readonly opts: SendWindowOptions;
   private readonly rto: RtoEstimator;
   private readonly inflight = new Map<number, OutSegment>();
@@ -61,7 +63,9 @@ export class SendWindow {
   /** The most recently sent segment known delivered: its send order and its RTT. */
   private rackOrder = -1;
   private rackRtt = 0;
-  private reorderMultiplier = 1;
+  /** Milliseconds added to the reordering window since the peer last reported duplicates. */
+  private reorderWiden = 0;
+  private lastWidenAt = Number.NEGATIVE_INFINITY;
   private peerDuplicates: number | undefined;
   private recoveriesSinceWiden = 0;
 
@@ -71,6 +75,7 @@ export class SendWindow {
     this.una = opts.initialSeq;
     this.nxt = opts.initialSeq;
     this.limit = opts.initialSeq + opts.window;
+    this.finRetries = opts.maxRetries;
   }
 
   get inFlight(): number {
@@ -97,6 +102,14 @@ export class SendWindow {
 
   queueFin(): void {
     this.finQueued = true;
+  }
+
+  /**
+   * The peer has closed its side. If then only our FIN goes unacknowledged, the peer most likely got it and
+   * left (its final acks lost), so waiting out the full retry limit would only delay a finished close.
+   */
+  peerFinished(retries: number): void {
+    this.finRetries = Math.min(this.finRetries, retries);
   }
 
   /** Cut the next segment from the queue if both windows allow one. */
@@ -155,11 +168,14 @@ export class SendWindow {
     this.limit = una + wnd;
   }
 
-  /** Mark the SACK blocks ([offset from `una`, length]) as received. */
-  sack(una: number, blocks: [number, number][], now: number): void {
-    for (const [offset, length] of blocks) {
-      for (let seq = una + offset; seq < una + offset + length; seq++) {
-        const seg = this.inflight.get(seq);
+  /** Mark the segments the SACK bitmap names (bit i: `una + 1 + i`) as received. */
+  sack(una: number, bitmap: Uint8Array, now: number): void {
+    for (let byte = 0; byte < bitmap.length; byte++) {
+      const bits = bitmap[byte] as number;
+      if (bits === 0) continue;
+      for (let bit = 0; bit < 8; bit++) {
+        if ((bits & (1 << bit)) === 0) continue;
+        const seg = this.inflight.get(una + 1 + byte * 8 + bit);
         if (seg === undefined || seg.sacked) continue;
         seg.sacked = true;
         this.delivered(seg, now);
@@ -168,9 +184,12 @@ export class SendWindow {
   }
 
   /** The peer's running count of duplicate data packets: a rise means we retransmitted too early. */
-  duplicatesReported(count: number): void {
-    if (this.peerDuplicates !== undefined && count !== this.peerDuplicates) {
-      this.reorderMultiplier = Math.min(this.reorderMultiplier + 1, 8);
+  duplicatesReported(count: number, now: number): void {
+    const srtt = this.rto.srtt ?? 0;
+    // At most one step per round trip: one burst of premature retransmissions is one signal, not many.
+    if (this.peerDuplicates !== undefined && count !== this.peerDuplicates && now - this.lastWidenAt >= srtt) {
+      this.reorderWiden = Math.min(this.reorderWiden + Math.max(this.baseReorderWindow(), srtt / 4), srtt);
+      this.lastWidenAt = now;
       this.recoveriesSinceWiden = 0;
     }
     this.peerDuplicates = count;
@@ -194,11 +213,11 @@ export class SendWindow {
       }
       if (seg.rtoAt <= now) {
         seg.timeouts++;
-        if (seg.timeouts > this.opts.maxRetries) return { gaveUp: seg };
+        if (seg.timeouts > (seg.fin ? this.finRetries : this.opts.maxRetries)) return { gaveUp: seg };
         lost.push(seg);
       }
     }
-    if (lost.length > 0 && ++this.recoveriesSinceWiden >= 16) this.reorderMultiplier = 1;
+    if (lost.length > 0 && ++this.recoveriesSinceWiden >= 16) this.reorderWiden = 0;
     return { lost };
   }
 
@@ -222,9 +241,14 @@ export class SendWindow {
     this.rackRtt = rtt;
   }
 
+  private baseReorderWindow(): number {
+    return Number.isFinite(this.rto.minRtt) ? this.opts.reorderTolerance * this.rto.minRtt : 0;
+  }
+
+  /** As RFC 8985 6.2: a fraction of the min RTT, widened after spurious retransmissions, never above SRTT. */
   private reorderWindow(): number {
-    const minRtt = Number.isFinite(this.rto.minRtt) ? this.rto.minRtt : 0;
-    const window = this.opts.reorderTolerance * minRtt * this.reorderMultiplier;
+    const window = this.baseReorderWindow() + this.reorderWiden;
+    // +1 ms: timestamps are whole milliseconds, so a zero window would race the clock's own rounding.
     return Math.min(window, this.rto.srtt ?? window) + 1;
   }
 

@@ -105,6 +105,27 @@ describe('ReliableUdp over a lossy channel', () => {
     expect(sim.a.stats.datagramsSent).toBe(10);
   });
 
+  it('finishes a close whose last acknowledgement never comes, once the peer has closed too', async () => {
+    const clock = new VirtualClock();
+    const channel = new LossyChannel({ seed: 1, clock, delayMs: 5 });
+    let cut = false;
+    // b's side of the link goes dead right after b's FIN leaves: a gets that FIN but never an ack of its own.
+    const bSide = { send: (d: Uint8Array) => cut || channel.b.send(d), onMessage: channel.b.onMessage.bind(channel.b), close: () => {} };
+    const a = new ReliableUdp(channel.a, { clock, minRto: 20, initialRto: 20 });
+    const b = new ReliableUdp(bSide, { clock, minRto: 20, initialRto: 20, lingerMs: 0 });
+    const errors: Error[] = [];
+    a.on('error', (e) => errors.push(e));
+    b.on('error', (e) => errors.push(e));
+    const closed = Promise.all([a.close(), b.close()]);
+    cut = true;
+    clock.run();
+    await closed;
+    expect(errors).toEqual([]);
+    expect(a.isDestroyed && b.isDestroyed).toBe(true);
+    // One FIN and three retransmissions after the peer's FIN arrived, not maxRetries (10) of them.
+    expect(a.stats.retransmissions).toBe(3);
+  });
+
   it('applies flow control: a paused receiver shuts the window, the sender probes, resume drains it all', () => {
     const sim = simulate({ seed: 2, loss: 0.1, delayMs: 2 }, { window: 16 });
     const got: number[] = [];

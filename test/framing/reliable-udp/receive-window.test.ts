@@ -17,7 +17,7 @@ describe('ReceiveWindow', () => {
     expect(w.accept(2, 0, b('c'), false)).toBe('new');
     expect(w.accept(1, 0, b('b'), false)).toBe('new');
     expect(drain(w)).toEqual([]);
-    expect(w.sacks(10)).toEqual([[1, 2]]);
+    expect(w.sackBitmap(10)).toEqual(Buffer.from([0b11]));
     expect(w.accept(0, 0, b('a'), false)).toBe('new');
     expect(drain(w)).toEqual(['a', 'b', 'c']);
     expect(w.next).toBe(3);
@@ -42,18 +42,13 @@ describe('ReceiveWindow', () => {
     expect(drain(w)).toEqual(['hello!']);
   });
 
-  it('describes several gaps as SACK blocks, lowest first, up to the limit', () => {
+  it('describes any number of gaps as a bitmap after next, cut to the size allowed', () => {
     const w = new ReceiveWindow(0, 32, 1000);
     for (const seq of [2, 3, 5, 9, 10, 11]) w.accept(seq, 0, b('x'), false);
-    expect(w.sacks(10)).toEqual([
-      [2, 2],
-      [5, 1],
-      [9, 3],
-    ]);
-    expect(w.sacks(2)).toEqual([
-      [2, 2],
-      [5, 1],
-    ]);
+    // bit i stands for seq 1 + i
+    expect(w.sackBitmap(10)).toEqual(Buffer.from([0b0001_0110, 0b0000_0111]));
+    expect(w.sackBitmap(1)).toEqual(Buffer.from([0b0001_0110]));
+    expect(new ReceiveWindow(0, 8, 10).sackBitmap(10)).toEqual(Buffer.alloc(0));
   });
 
   it('shrinks the advertised window while complete messages wait unread', () => {

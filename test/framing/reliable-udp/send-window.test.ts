@@ -51,7 +51,7 @@ describe('SendWindow', () => {
     rto.sample(40);
     for (let i = 0; i < 3; i++) w.enqueue(Buffer.from('x'));
     sendAll(w, 0);
-    w.sack(0, [[1, 1]], 40);
+    w.sack(0, Buffer.from([0b1]), 40);
     // seq 0 left with seq 1 at 0; 1 took 40 ms; with a quarter of the min RTT (+1 ms) for reordering, 0 is lost at 51.
     expect(w.due(45).lost).toEqual([]);
     expect(w.nextDeadline()).toBe(51);
