@@ -1,11 +1,11 @@
 // Start the right proxy (TCP or UDP) for a scenario and collect its traces for the result.
 import type { Logger } from 'pino';
-import { TcpProxy, type Address, type TcpConnection } from '../proxy/index.ts';
+import type { Capture } from '../proxy/capture.ts';
+import { TcpProxy, UdpProxy, type Address, type Trace } from '../proxy/index.ts';
 import type { LoadedScenario } from './scenario/load.ts';
 import type { ConnectionTraceRecord, LinkTraceRecord } from './result.ts';
-import type { Trace } from '../proxy/index.ts';
 
-/** How many connections' traces a result keeps; the rest are counted only. */
+/** How many connections' (sessions') traces a result keeps; the rest are counted only. */
 const MAX_TRACED_CONNECTIONS = 16;
 /** Events kept per link in a result: enough to draw a timeline, small enough for summary.json. */
 const TRACE_LIMIT = 2_000;
@@ -21,6 +21,13 @@ function record(trace: Trace | undefined): LinkTraceRecord {
   return { totals: { ...trace.totals }, events: trace.events, omitted: trace.omitted };
 }
 
+/** What both proxies offer per connection or session: an index and a trace each way. */
+interface Traced {
+  index: number;
+  upstream?: { trace: Trace } | undefined;
+  downstream?: { trace: Trace } | undefined;
+}
+
 export interface ScenarioProxy {
   address: Address;
   traces(): { connections: number; traces: ConnectionTraceRecord[] };
@@ -32,15 +39,28 @@ export async function startScenarioProxy(
   target: Address,
   seed: number,
   log: Logger,
+  /** Packet capture of both legs (--pcap); TCP only for now. */
+  capture?: Capture,
 ): Promise<ScenarioProxy> {
   const listen = scenario.proxy.listen ?? { host: '127.0.0.1', port: 0 };
-  const proxy = new TcpProxy({ config: scenario.proxy, target, listen, seed, log, traceLimit: TRACE_LIMIT });
-  const seen: TcpConnection[] = [];
+  const opts = { config: scenario.proxy, target, listen, seed, log, traceLimit: TRACE_LIMIT };
+  const seen: Traced[] = [];
   let count = 0;
-  proxy.on('connection', (conn) => {
+  const track = (c: Traced): void => {
     count++;
-    if (seen.length < MAX_TRACED_CONNECTIONS) seen.push(conn);
-  });
+    if (seen.length < MAX_TRACED_CONNECTIONS) seen.push(c);
+  };
+  let proxy: TcpProxy | UdpProxy;
+  if (scenario.protocol === 'udp') {
+    const udp = new UdpProxy(opts);
+    udp.on('session', track);
+    proxy = udp;
+  } else {
+    const tcp = new TcpProxy({ ...opts, ...(capture ? { capture } : {}) });
+    tcp.on('connection', track);
+    if (capture) tcp.on('closed', (conn) => capture.endTcp(conn.index));
+    proxy = tcp;
+  }
   const address = await proxy.listen();
   return {
     address,
