@@ -1,6 +1,6 @@
 // `wirefault proxy SCENARIO`: run only a scenario's proxy, for your own client and server.
 import { once } from 'node:events';
-import { BadAddressError, TcpProxy, formatAddress, parseAddress, type Address } from '../../proxy/index.ts';
+import { BadAddressError, TcpProxy, UdpProxy, formatAddress, parseAddress, type Address } from '../../proxy/index.ts';
 import { intFlag, logLevelFlag, parseFlags } from '../cli-args.ts';
 import { BadFlagError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
@@ -10,7 +10,7 @@ export const proxyHelp = `Usage: wirefault proxy SCENARIO [--listen HOST:PORT] [
 
 Runs the proxy section of SCENARIO (its pair and expectations are ignored) between your own
 client and server. Prints one line to stdout when ready:
-  {"listening":"127.0.0.1:PORT","protocol":"tcp"}
+  {"listening":"127.0.0.1:PORT","protocol":"tcp"}    ("udp" for a UDP scenario)
 Logs go to stderr. Stops cleanly on SIGINT/SIGTERM.
 
   --listen HOST:PORT   where to listen (default: the scenario's proxy.listen, else 127.0.0.1:0)
@@ -55,16 +55,14 @@ export async function proxyCommand(args: string[], out: NodeJS.WritableStream): 
     throw new BadFlagError(`wirefault proxy: ${scenario.file} has no proxy.target; pass --target HOST:PORT`);
   }
   const seed = seedFlag ?? scenario.seed;
-  if (config.protocol !== 'tcp') {
-    throw new BadFlagError(`wirefault proxy: ${scenario.file}: protocol udp is not supported by this build yet`);
-  }
-  const proxy = new TcpProxy({
+  const options = {
     config,
     target: finalTarget,
     listen: listen ?? config.listen ?? { host: '127.0.0.1', port: 0 },
     seed,
     log,
-  });
+  };
+  const proxy = config.protocol === 'udp' ? new UdpProxy(options) : new TcpProxy(options);
   const addr = await proxy.listen();
   log.info({ scenario: scenario.name, seed, target: formatAddress(finalTarget) }, 'proxy ready');
   out.write(`${JSON.stringify({ listening: formatAddress(addr), protocol: config.protocol })}\n`);
