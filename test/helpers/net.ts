@@ -160,6 +160,24 @@ export async function nextConnection(proxy: TcpProxy): Promise<TcpConnection> {
   return conn as TcpConnection;
 }
 
+/**
+ * The proxy's side of `client`'s connection, matched by port, for clients opened concurrently
+ * (where "the next connection" would hand every waiter the same one).
+ */
+export function connectionFor(proxy: TcpProxy, client: Socket): Promise<TcpConnection> {
+  const mine = (c: TcpConnection) => c.client.remotePort === client.localPort;
+  const found = [...proxy.connections].find(mine);
+  if (found) return Promise.resolve(found);
+  return new Promise((resolve) => {
+    const on = (c: TcpConnection) => {
+      if (!mine(c)) return;
+      proxy.off('connection', on);
+      resolve(c);
+    };
+    proxy.on('connection', on);
+  });
+}
+
 /** Resolves when `conn` is fully closed (both of its sockets), however that happened. */
 export function connectionClosed(proxy: TcpProxy, conn: TcpConnection): Promise<void> {
   if (!proxy.connections.has(conn)) return Promise.resolve();
