@@ -4,6 +4,7 @@ import type { BuiltinPair } from './contract.ts';
 import { command } from './command.ts';
 import { echo } from './echo.ts';
 import { file } from './file.ts';
+import { reliableUdp } from './reliable-udp.ts';
 import { udpEcho, udpTime } from './udp-naive.ts';
 
 export const PAIRS: Record<BuiltinName, BuiltinPair> = {
@@ -12,4 +13,5 @@ export const PAIRS: Record<BuiltinName, BuiltinPair> = {
   file,
   'udp-echo': udpEcho,
   'udp-time': udpTime,
+  'reliable-udp': reliableUdp,
 };

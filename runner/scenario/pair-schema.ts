@@ -12,6 +12,7 @@ export const BUILTIN_PAIRS = {
   file: { protocol: 'tcp', framings: ['none', 'json-header'] },
   'udp-echo': { protocol: 'udp', framings: ['none'] },
   'udp-time': { protocol: 'udp', framings: ['none'] },
+  'reliable-udp': { protocol: 'udp', framings: ['none'] },
 } as const satisfies Record<string, { protocol: Protocol; framings: readonly Framing[] }>;
 export type BuiltinName = keyof typeof BUILTIN_PAIRS;
 
