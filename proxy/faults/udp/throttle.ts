@@ -40,11 +40,12 @@ export const throttle = defineFault({
           waiting.splice(0, head);
           head = 0;
         }
-        if (waiting.length - head >= limit) {
+        const at = Math.max(nextFree, now);
+        // Only a datagram that must wait for its slot needs a place in the queue.
+        if (at > now && waiting.length - head >= limit) {
           ctx.discard(datagram, 'throttle queue full');
           return [];
         }
-        const at = Math.max(nextFree, now);
         nextFree = at + cost(datagram.data.length);
         if (at > now) waiting.push(at);
         return [{ datagram, at }];
