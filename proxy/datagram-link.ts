@@ -15,6 +15,7 @@
 // queue or by reorder) only while the direction holds less than max_buffer bytes and fewer than
 // max_buffer / 64 datagrams — the count bound keeps a flood of empty datagrams bounded too.
 import type { Logger } from 'pino';
+import type { LinkTap } from './capture.ts';
 import type { ResolvedFault } from './config.ts';
 import type { Datagram, DatagramContext, DatagramFault, Emission } from './faults/udp/contract.ts';
 import { UDP_FAULTS } from './faults/registry.ts';
@@ -36,6 +37,8 @@ export interface DatagramLinkOptions {
   /** Bytes this direction may hold in delay/throttle/reorder queues. */
   maxBuffer: number;
   traceLimit?: number;
+  /** Packet capture (--pcap): sees every datagram in and out, and the trace's fault events. */
+  tap?: LinkTap | undefined;
   log: Logger;
   /** Hand a datagram to the socket. */
   send(data: Buffer): void;
@@ -179,7 +182,7 @@ export class DatagramLink {
   constructor(opts: DatagramLinkOptions) {
     this.opts = opts;
     this.dir = opts.dir;
-    this.trace = new Trace(opts.traceLimit);
+    this.trace = opts.tap?.trace(opts.traceLimit) ?? new Trace(opts.traceLimit);
     this.maxCount = Math.max(1, Math.floor(opts.maxBuffer / HELD_DATAGRAM_SHARE));
     // Build the chain back to front so each stage knows where its output goes.
     let next = (d: Datagram): void => this.out(d);
@@ -211,6 +214,7 @@ export class DatagramLink {
   /** A datagram read from the source socket. */
   push(data: Buffer): void {
     const index = this.index++;
+    this.opts.tap?.in(data);
     this.trace.record('in', index, data.length);
     if (this.timers.isDisposed) {
       this.discard({ data, index }, 'after-close');
@@ -250,6 +254,7 @@ export class DatagramLink {
 
   private out(datagram: Datagram): void {
     this.trace.record('out', datagram.index, datagram.data.length);
+    this.opts.tap?.out(datagram.data);
     this.opts.send(datagram.data);
   }
 

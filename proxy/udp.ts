@@ -4,9 +4,11 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import type { Logger } from 'pino';
 import { formatAddress, type Address } from './address.ts';
-import type { ProxyConfig, ResolvedFault } from './config.ts';
+import type { Capture } from './capture.ts';
+import type { ProxyConfig } from './config.ts';
 import { DatagramLink, HELD_DATAGRAM_SHARE } from './datagram-link.ts';
-import { Rng, mixSeed, type Direction } from './rng.ts';
+import { applicable } from './probability.ts';
+import type { Direction } from './rng.ts';
 import { silentLogger } from './silent-logger.ts';
 import { Timers } from './timers.ts';
 
@@ -18,6 +20,8 @@ export interface UdpProxyOptions {
   seed: number;
   log?: Logger;
   traceLimit?: number;
+  /** Record both legs of every session as packets (--pcap). */
+  capture?: Capture;
 }
 
 /** Why a session ended. */
@@ -37,31 +41,30 @@ const UPSTREAM_RECV_BUFFER = 1024 * 1024;
 /** Refused client addresses remembered so each is logged once; forgotten in bulk past this many. */
 const MAX_REFUSED_LOGGED = 1024;
 
-/** Decide once per session and direction which faults apply (the `probability` option). */
-function applicable(faults: readonly ResolvedFault[], seed: number, session: number, dir: Direction): ResolvedFault[] {
-  if (faults.every((f) => (f.options.probability ?? 1) >= 1)) return [...faults];
-  const rng = new Rng(mixSeed(seed, session, dir === 'upstream' ? 1 : 2, 0x70b));
-  return faults.filter((f) => rng.chance(f.options.probability ?? 1));
-}
-
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
-/** One client address: its upstream socket, a link each way, and its idle timer. */
+function addressOf(a: { address: string; port: number }): Address {
+  return { host: a.address, port: a.port };
+}
+
+/** What a session needs from its proxy to build its links. */
+interface SessionSetup {
+  config: ProxyConfig;
+  seed: number;
+  traceLimit?: number | undefined;
+  capture?: Capture | undefined;
+  /** The proxy's listening socket: replies to the client leave through it. */
+  listener: dgram.Socket;
+}
+
+/** One client address: its connected upstream socket, a link each way, and its idle timer. */
 export class UdpSession {
   readonly upstream: DatagramLink;
   readonly downstream: DatagramLink;
-  /** Datagrams from the client, with their (possibly faulted) fate, reach the target through this socket. */
-  readonly socket: dgram.Socket;
   /** Upstream errors seen (ICMP unreachable and the like). */
   upstreamErrors = 0;
-  /** Datagrams lost because the upstream socket was still connecting and the wait queue was full. */
-  lostConnecting = 0;
-  private connected = false;
-  /** Datagrams the upstream link sent before the socket was connected (bounded like the link). */
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
   private lastActive = performance.now();
   private readonly timers = new Timers();
   private ended: SessionEnd | undefined;
@@ -69,13 +72,20 @@ export class UdpSession {
   constructor(
     readonly index: number,
     readonly client: Address,
+    /** Bound and connected to the target, so the kernel reports ICMP unreachable on it. */
+    readonly socket: dgram.Socket,
     private readonly proxy: UdpProxy,
     private readonly log: Logger,
-    opts: { config: ProxyConfig; seed: number; target: Address; traceLimit?: number; listener: dgram.Socket },
+    setup: SessionSetup,
   ) {
-    const { config, seed, target, listener } = opts;
-    const family = net.isIPv6(target.host) ? 'udp6' : 'udp4';
-    this.socket = dgram.createSocket({ type: family, recvBufferSize: UPSTREAM_RECV_BUFFER });
+    const { config, seed, listener, capture } = setup;
+    const ends = {
+      index,
+      client,
+      proxyFront: addressOf(listener.address()),
+      proxyBack: addressOf(socket.address()),
+      server: addressOf(socket.remoteAddress()),
+    };
     const make = (dir: Direction, send: (data: Buffer) => void): DatagramLink =>
       new DatagramLink({
         dir,
@@ -83,45 +93,23 @@ export class UdpSession {
         seed,
         faults: applicable(dir === 'upstream' ? config.upstream : config.downstream, seed, index, dir),
         maxBuffer: config.maxBuffer,
-        traceLimit: opts.traceLimit,
+        traceLimit: setup.traceLimit,
+        tap: capture?.udpTap(ends, dir),
         log,
         send: (data) => {
           this.touch();
           send(data);
         },
       });
-    // Decisions are made as datagrams arrive, so the upstream link runs from the first datagram;
-    // what it sends before the socket is connected waits in `pending`.
-    this.upstream = make('upstream', (data) => {
-      if (this.connected) this.socket.send(data, (err) => this.sendFailed(err, 'upstream'));
-      else this.hold(data, config.maxBuffer);
-    });
-    this.downstream = make('downstream', (data) => {
-      if (!this.ended) listener.send(data, client.port, client.host, (err) => this.sendFailed(err, 'downstream'));
-    });
-
-    this.socket.on('message', (data) => {
+    this.upstream = make('upstream', (data) => socket.send(data, (err) => this.sendFailed(err, 'upstream')));
+    this.downstream = make('downstream', (data) =>
+      listener.send(data, client.port, client.host, (err) => this.sendFailed(err, 'downstream')),
+    );
+    socket.on('message', (data) => {
       this.touch();
       this.downstream.push(data);
     });
-    this.socket.on('error', (err: NodeJS.ErrnoException) => this.upstreamError(err));
-    // Loopback targets get a loopback source; others whatever the kernel routes through.
-    const bindHost = isLoopback(target.host) ? (family === 'udp6' ? '::1' : '127.0.0.1') : undefined;
-    this.socket.bind(0, bindHost, () => {
-      if (this.ended) return;
-      // Connected, so the kernel reports ICMP port unreachable as an error on this socket.
-      this.socket.connect(target.port, target.host, (err?: Error) => {
-        if (this.ended) return;
-        if (err) {
-          this.upstreamError(err);
-          return;
-        }
-        this.connected = true;
-        log.debug({ session: index, target: formatAddress(target) }, 'upstream socket ready');
-        for (const data of this.pending.splice(0)) this.socket.send(data, (e) => this.sendFailed(e, 'upstream'));
-        this.pendingBytes = 0;
-      });
-    });
+    socket.on('error', (err: NodeJS.ErrnoException) => this.upstreamError(err));
     this.armIdle(config.idleTimeoutMs);
   }
 
@@ -129,17 +117,6 @@ export class UdpSession {
   fromClient(data: Buffer): void {
     this.touch();
     this.upstream.push(data);
-  }
-
-  private hold(data: Buffer, maxBuffer: number): void {
-    const fits = this.pendingBytes + data.length <= maxBuffer && this.pending.length < maxBuffer / HELD_DATAGRAM_SHARE;
-    if (!fits) {
-      this.lostConnecting++;
-      this.log.debug({ session: this.index, dir: 'upstream', bytes: data.length }, 'lost while the upstream socket connects');
-      return;
-    }
-    this.pending.push(data);
-    this.pendingBytes += data.length;
   }
 
   get closed(): boolean {
@@ -156,7 +133,7 @@ export class UdpSession {
       const quiet = performance.now() - this.lastActive;
       const holding = this.upstream.held.count + this.downstream.held.count > 0;
       // Timers may fire a little early by the performance clock; a millisecond is "on time".
-      if (quiet + 1 >= timeoutMs && !holding) this.proxy.endSession(this, 'idle');
+      if (quiet + 1 >= timeoutMs && !holding) void this.proxy.endSession(this, 'idle');
       else this.armIdle(timeoutMs, holding ? timeoutMs : timeoutMs - quiet);
     });
   }
@@ -164,16 +141,15 @@ export class UdpSession {
   private upstreamError(err: NodeJS.ErrnoException): void {
     this.upstreamErrors++;
     const code = err.code ?? err.message;
+    this.proxy.emit('upstreamError', this, err);
     if (err.code !== undefined && UNREACHABLE.has(err.code)) {
       // One line per session at info; the rest (one per datagram sent to a closed port) at debug.
       const level = this.upstreamErrors === 1 ? 'info' : 'debug';
       this.log[level]({ session: this.index, dir: 'upstream', err: code, count: this.upstreamErrors }, 'upstream unreachable');
-      this.proxy.emit('upstreamError', this, err);
       return;
     }
     this.log.warn({ session: this.index, dir: 'upstream', err: code }, 'upstream socket failed');
-    this.proxy.emit('upstreamError', this, err);
-    this.proxy.endSession(this, 'upstream failed');
+    void this.proxy.endSession(this, 'upstream failed');
   }
 
   private sendFailed(err: Error | null, dir: Direction): void {
@@ -184,21 +160,34 @@ export class UdpSession {
   close(why: SessionEnd): Promise<void> {
     if (this.ended) return Promise.resolve();
     this.ended = why;
-    this.pending = [];
     this.timers.dispose();
     this.upstream.dispose(why);
     this.downstream.dispose(why);
-    return new Promise((resolve) => {
-      try {
-        this.socket.close(() => resolve());
-      } catch {
-        resolve(); // already closed by a failure
-      }
-    });
+    return closeSocket(this.socket);
   }
 }
 
+/** Close a dgram socket, resolving once closed (at once if it already was). */
+function closeSocket(socket: dgram.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    try {
+      socket.close(() => resolve());
+    } catch {
+      resolve(); // already closed
+    }
+  });
+}
+
+/** A new client whose upstream socket is being bound and connected; its first datagrams wait here. */
+interface Opening {
+  index: number;
+  socket: dgram.Socket;
+  queue: Buffer[];
+  bytes: number;
+}
+
 export interface UdpProxyEvents {
+  /** A session is ready (its upstream socket connected); its first datagrams follow at once. */
   session: [UdpSession];
   sessionClosed: [UdpSession, SessionEnd];
   /** A datagram from a new client was refused because max_sessions sessions exist. */
@@ -211,6 +200,7 @@ export class UdpProxy extends EventEmitter<UdpProxyEvents> {
   readonly sessions = new Map<string, UdpSession>();
   /** Datagrams refused because of max_sessions. */
   refusedDatagrams = 0;
+  private readonly opening = new Map<string, Opening>();
   private readonly socket: dgram.Socket;
   private readonly log: Logger;
   private readonly target: Address;
@@ -228,7 +218,7 @@ export class UdpProxy extends EventEmitter<UdpProxyEvents> {
     this.listenAt = opts.listen ?? opts.config.listen ?? { host: '127.0.0.1', port: 0 };
     const type = net.isIPv6(this.listenAt.host) ? 'udp6' : 'udp4';
     this.socket = dgram.createSocket({ type, recvBufferSize: LISTENER_RECV_BUFFER });
-    this.socket.on('message', (data, rinfo) => this.receive(data, { host: rinfo.address, port: rinfo.port }));
+    this.socket.on('message', (data, rinfo) => this.receive(data, addressOf(rinfo)));
   }
 
   async listen(): Promise<Address> {
@@ -245,33 +235,73 @@ export class UdpProxy extends EventEmitter<UdpProxyEvents> {
   }
 
   address(): Address {
-    const a = this.socket.address();
-    return { host: a.address, port: a.port };
+    return addressOf(this.socket.address());
   }
 
   private receive(data: Buffer, client: Address): void {
     if (this.closing) return;
     const key = formatAddress(client);
-    let session = this.sessions.get(key);
-    if (!session) {
-      const { config } = this.opts;
-      if (this.sessions.size >= config.maxSessions) {
-        this.refuse(key, client, data.length);
-        return;
-      }
-      const index = this.count++;
-      session = new UdpSession(index, client, this, this.log.child({ session: index }), {
-        config,
-        seed: this.opts.seed,
-        target: this.target,
-        traceLimit: this.opts.traceLimit,
-        listener: this.socket,
-      });
-      this.sessions.set(key, session);
-      this.log.debug({ session: index, client: key }, 'session opened');
-      this.emit('session', session);
+    const session = this.sessions.get(key);
+    if (session) {
+      session.fromClient(data);
+      return;
     }
-    session.fromClient(data);
+    const opening = this.opening.get(key);
+    if (opening) {
+      this.enqueue(opening, data);
+      return;
+    }
+    if (this.sessions.size + this.opening.size >= this.opts.config.maxSessions) {
+      this.refuse(key, client, data.length);
+      return;
+    }
+    this.open(key, client, data);
+  }
+
+  /** Bind and connect a new session's upstream socket; the session starts once it is connected. */
+  private open(key: string, client: Address, first: Buffer): void {
+    const index = this.count++;
+    const target = this.target;
+    const family = net.isIPv6(target.host) ? 'udp6' : 'udp4';
+    const socket = dgram.createSocket({ type: family, recvBufferSize: UPSTREAM_RECV_BUFFER });
+    const opening: Opening = { index, socket, queue: [first], bytes: first.length };
+    this.opening.set(key, opening);
+    const fail = (err: NodeJS.ErrnoException): void => {
+      if (this.opening.get(key) !== opening) return;
+      this.opening.delete(key);
+      this.log.warn({ session: index, err: err.code ?? err.message, target: formatAddress(target) }, 'upstream socket failed');
+      void closeSocket(socket);
+    };
+    socket.on('error', fail);
+    // Loopback targets get a loopback source; others whatever the kernel routes through.
+    const bindHost = isLoopback(target.host) ? (family === 'udp6' ? '::1' : '127.0.0.1') : undefined;
+    socket.bind(0, bindHost, () => {
+      // Connected, so the kernel reports ICMP port unreachable as an error on this socket.
+      socket.connect(target.port, target.host, (err?: Error) => {
+        if (err) return fail(err);
+        if (this.opening.get(key) !== opening) return; // the proxy closed meanwhile
+        this.opening.delete(key);
+        socket.off('error', fail);
+        const log = this.log.child({ session: index });
+        const { config, seed, traceLimit, capture } = this.opts;
+        const session = new UdpSession(index, client, socket, this, log, { config, seed, traceLimit, capture, listener: this.socket });
+        this.sessions.set(key, session);
+        log.debug({ client: key, target: formatAddress(target) }, 'session opened');
+        this.emit('session', session);
+        for (const data of opening.queue) session.fromClient(data);
+      });
+    });
+  }
+
+  /** While connecting (a few microseconds on a literal address) keep datagrams, within the session's bound. */
+  private enqueue(opening: Opening, data: Buffer): void {
+    const { maxBuffer } = this.opts.config;
+    if (opening.bytes + data.length > maxBuffer || opening.queue.length >= maxBuffer / HELD_DATAGRAM_SHARE) {
+      this.log.debug({ session: opening.index, dir: 'upstream', bytes: data.length }, 'lost while the upstream socket connects');
+      return;
+    }
+    opening.queue.push(data);
+    opening.bytes += data.length;
   }
 
   private refuse(key: string, client: Address, bytes: number): void {
@@ -306,7 +336,9 @@ export class UdpProxy extends EventEmitter<UdpProxyEvents> {
   close(): Promise<void> {
     if (!this.closing) {
       const all = [...this.sessions.values()].map((s) => this.endSession(s, 'proxy closed'));
-      all.push(new Promise<void>((resolve) => this.socket.close(() => resolve())));
+      for (const opening of this.opening.values()) all.push(closeSocket(opening.socket));
+      this.opening.clear();
+      all.push(closeSocket(this.socket));
       this.closing = Promise.all(all).then(() => undefined);
     }
     return this.closing;

@@ -4,7 +4,9 @@ import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { SessionEnd, UdpSession } from '../../proxy/udp.ts';
+import { Capture } from '../../proxy/capture.ts';
+import { proxyConfig } from '../../proxy/config.ts';
+import { UdpProxy, type SessionEnd, type UdpSession } from '../../proxy/udp.ts';
 import {
   nextSession,
   numbered,
@@ -277,5 +279,29 @@ describe('UdpProxy memory bound', () => {
     expect(session.upstream.peakHeld).toEqual({ bytes: 0, count: 16 });
     expect(session.upstream.dropped).toBeGreaterThan(0);
     expect(got.length).toBe(300 - session.upstream.dropped);
+  });
+});
+
+describe('UdpProxy packet capture', () => {
+  const cleanup = useUdpCleanup();
+
+  it('records every datagram on both legs, with fault events as comments', async () => {
+    const server = await cleanup.peer(udpEcho());
+    const blocks: Buffer[] = [];
+    const capture = new Capture({ write: (b) => blocks.push(b) });
+    const config = proxyConfig({ upstream: [{ duplicate: { rate: 1 } }] }, 'udp');
+    const proxy = new UdpProxy({ config, target: { host: '127.0.0.1', port: server.port }, seed: 1, capture });
+    const { port } = await proxy.listen();
+    try {
+      const client = await cleanup.peer(udpPeer());
+      for (let i = 0; i < 3; i++) client.send(numbered(i), port);
+      await client.receivedCount(6);
+    } finally {
+      await proxy.close();
+      capture.close();
+    }
+    // client→proxy 3, proxy→server 6 (copies), server→proxy 6, proxy→client 6.
+    expect(capture.packets).toBe(21);
+    expect(Buffer.concat(blocks).toString('latin1')).toContain('upstream duplicate');
   });
 });
