@@ -1,4 +1,5 @@
 // JSON-header framing (the Python tutorials' scheme): int32 LE header length, UTF-8 JSON header, body.
+import { isUtf8 } from 'node:buffer';
 import { ChunkBuffer } from './chunk-buffer.ts';
 import { BaseDecoder, type Framing } from './decoder.ts';
 import { BadHeaderError, BadLengthError, FrameTooLargeError, HeaderTooLargeError } from './errors.ts';
@@ -66,18 +67,12 @@ export function encodeJsonHeaderFrame(message: JsonHeaderMessage, opts: JsonHead
   return encode(formatOf(opts), message);
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 function parseHeader(bytes: Buffer, maxFrame: number): JsonHeader {
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    throw new BadHeaderError('not valid UTF-8');
-  }
+  // toString() alone would replace bad sequences with U+FFFD and accept them.
+  if (!isUtf8(bytes)) throw new BadHeaderError('not valid UTF-8');
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(bytes.toString('utf8'));
   } catch {
     throw new BadHeaderError('not valid JSON');
   }

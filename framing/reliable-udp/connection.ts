@@ -47,6 +47,11 @@ export interface ReliableUdpOptions extends RtoOptions {
   initialSeq?: number;
   /** Close the transport when the connection is destroyed. Default true. */
   closeTransport?: boolean;
+  /**
+   * Fail with ERR_RUDP_GIVE_UP when nothing at all has been heard from the peer for this long, even with
+   * nothing to send (a peer that vanished without a FIN). Default: never.
+   */
+  idleTimeoutMs?: number;
 }
 
 export interface RudpStats {
@@ -94,6 +99,7 @@ interface Resolved {
   lingerMs: number | undefined;
   initialSeq: number;
   closeTransport: boolean;
+  idleTimeoutMs: number | undefined;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -121,6 +127,7 @@ function resolve(opts: ReliableUdpOptions): Resolved {
     lingerMs: opts.lingerMs === undefined ? undefined : intOption('lingerMs', opts.lingerMs, 0, 0, 2 ** 31 - 1),
     initialSeq: intOption('initialSeq', opts.initialSeq, 0, 0, 0xffff_ffff),
     closeTransport: opts.closeTransport ?? true,
+    idleTimeoutMs: opts.idleTimeoutMs === undefined ? undefined : intOption('idleTimeoutMs', opts.idleTimeoutMs, 0, 1, 2 ** 31 - 1),
   };
 }
 
@@ -175,6 +182,7 @@ export class ReliableUdp extends EventEmitter<Events> {
   private probeAt: number | undefined;
   private probes = 0;
   private lingerUntil: number | undefined;
+  private lastHeard: number;
   private waiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
 
   constructor(transport: DatagramTransport, opts: ReliableUdpOptions = {}) {
@@ -189,7 +197,9 @@ export class ReliableUdp extends EventEmitter<Events> {
     const { initialSeq, window, maxPayload, maxRetries, reorderTolerance } = this.opts;
     this.sender = new SendWindow({ initialSeq, window, maxPayload, maxRetries, reorderTolerance }, this.rto);
     this.receiver = new ReceiveWindow(initialSeq, window, this.opts.maxMessage);
+    this.lastHeard = this.clock.now();
     transport.onMessage((datagram) => this.onDatagram(datagram));
+    this.arm();
   }
 
   /** Payload bytes handed to send() and not yet acknowledged. */
@@ -325,6 +335,7 @@ export class ReliableUdp extends EventEmitter<Events> {
       return;
     }
     const now = this.clock.now();
+    this.lastHeard = now;
     this.probes = 0;
     if (packet.tsEcho !== undefined) this.rto.sample(elapsedSince(packet.tsEcho, now));
     const una = unwrapSeq(packet.una, this.sender.una);
@@ -369,6 +380,10 @@ export class ReliableUdp extends EventEmitter<Events> {
     const now = this.clock.now();
     if (this.lingerUntil !== undefined && now >= this.lingerUntil) {
       this.destroy();
+      return;
+    }
+    if (this.idleAt() <= now) {
+      this.destroy(new RudpGiveUpError(`nothing heard from the peer for ${this.opts.idleTimeoutMs} ms`));
       return;
     }
     this.retransmitDue(now);
@@ -488,12 +503,21 @@ export class ReliableUdp extends EventEmitter<Events> {
     this.transport.send(datagram);
   }
 
-  /** Keep one timer, for the earliest of: a segment's loss or RTO deadline, a window probe, the linger end. */
+  private idleAt(): number {
+    return this.opts.idleTimeoutMs === undefined ? Infinity : this.lastHeard + this.opts.idleTimeoutMs;
+  }
+
+  /** Keep one timer, for the earliest of: a segment's loss or RTO deadline, a probe, the linger end, idleness. */
   private arm(): void {
     if (this.destroyed) return;
     if (this.sender.blocked) this.probeAt ??= this.clock.now() + this.rto.backedOff(this.probes);
     else this.probeAt = undefined;
-    const at = Math.min(this.sender.nextDeadline() ?? Infinity, this.probeAt ?? Infinity, this.lingerUntil ?? Infinity);
+    const at = Math.min(
+      this.sender.nextDeadline() ?? Infinity,
+      this.probeAt ?? Infinity,
+      this.lingerUntil ?? Infinity,
+      this.idleAt(),
+    );
     if (at === Infinity) return;
     if (this.timer !== undefined) {
       if (this.timerAt <= at) return; // fires first and re-arms

@@ -90,9 +90,9 @@ export class SendWindow {
     return this.finSeq !== undefined && this.una > this.finSeq;
   }
 
-  /** The peer's window is shut: nothing is in flight to reopen it, so it must be probed. */
+  /** The peer's window is shut with something to send: only a probe will learn when it reopens. */
   get blocked(): boolean {
-    return this.hasQueued && this.inflight.size === 0 && this.nxt >= this.limit;
+    return (this.hasQueued || this.inflight.size > 0) && this.limit <= this.una;
   }
 
   enqueue(message: Buffer): void {
@@ -203,7 +203,9 @@ export class SendWindow {
     const lost: OutSegment[] = [];
     const window = this.reorderWindow();
     for (const seg of this.inflight.values()) {
-      if (seg.sacked) continue;
+      // Beyond the peer's window a segment would only be discarded: it waits, without a timeout counted
+      // against it, for the window to reopen (a paused receiver is not a dead one).
+      if (seg.sacked || seg.seq >= this.limit) continue;
       if (seg.order < this.rackOrder) {
         seg.lossAt = seg.lastSent + this.rackRtt + window;
         if (now >= seg.lossAt) {
@@ -225,7 +227,7 @@ export class SendWindow {
   nextDeadline(): number | undefined {
     let earliest: number | undefined;
     for (const seg of this.inflight.values()) {
-      if (seg.sacked) continue;
+      if (seg.sacked || seg.seq >= this.limit) continue;
       const at = Math.min(seg.rtoAt, seg.lossAt);
       if (earliest === undefined || at < earliest) earliest = at;
     }

@@ -4,11 +4,26 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { ReliableUdp, type ReliableUdpOptions } from './connection.ts';
-import { decodePacket, KIND_DATA, KIND_FIN } from './packet.ts';
+import { decodePacket, KIND_DATA, KIND_FIN, type Packet } from './packet.ts';
 import { UdpTransport, type DatagramTransport, type UdpPeer } from './transport.ts';
 
 function socketType(host: string): 'udp4' | 'udp6' {
   return host.includes(':') ? 'udp6' : 'udp4';
+}
+
+/**
+ * A whole window arrives as one burst; the kernel's default receive buffer (~208 KiB on Linux) overflows
+ * under a 256-segment window and turns into loss. Ask for more; the kernel caps it at its own maximum.
+ */
+const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+
+function enlargeBuffers(socket: dgram.Socket): void {
+  try {
+    socket.setRecvBufferSize(Math.max(socket.getRecvBufferSize(), SOCKET_BUFFER_BYTES));
+    socket.setSendBufferSize(Math.max(socket.getSendBufferSize(), SOCKET_BUFFER_BYTES));
+  } catch {
+    // Not allowed here: the defaults only cost retransmissions.
+  }
 }
 
 /** A connection to `host:port` from a fresh socket on an ephemeral port; the connection owns the socket. */
@@ -16,6 +31,7 @@ export async function connectReliableUdp(host: string, port: number, opts: Relia
   const socket = dgram.createSocket(socketType(host));
   socket.bind(0, host.includes(':') ? '::' : '0.0.0.0');
   await once(socket, 'listening');
+  enlargeBuffers(socket);
   return new ReliableUdp(new UdpTransport(socket, { address: host, port }), opts);
 }
 
@@ -73,11 +89,17 @@ export class RudpListener extends EventEmitter<ListenerEvents> {
     const socket = dgram.createSocket(socketType(host));
     socket.bind(port, host);
     await once(socket, 'listening');
+    enlargeBuffers(socket);
     return new RudpListener(socket, opts);
   }
 
   address(): AddressInfo {
     return this.socket.address();
+  }
+
+  /** Connections open now. */
+  get connectionCount(): number {
+    return this.connections.size;
   }
 
   /** Destroy every connection and close the socket. */
@@ -93,9 +115,7 @@ export class RudpListener extends EventEmitter<ListenerEvents> {
     const key = `${from.address}|${from.port}`;
     let transport = this.peers.get(key);
     if (transport === undefined) {
-      // Only a valid data packet opens a connection: stray acks and damaged datagrams create nothing.
-      const packet = decodePacket(datagram);
-      if (packet === undefined || (packet.kind !== KIND_DATA && packet.kind !== KIND_FIN)) return;
+      if (!this.opensConnection(decodePacket(datagram))) return;
       const peer = { address: from.address, port: from.port };
       transport = new PeerTransport(this.socket, peer, () => this.peers.delete(key));
       this.peers.set(key, transport);
@@ -105,5 +125,16 @@ export class RudpListener extends EventEmitter<ListenerEvents> {
       this.emit('connection', connection, peer);
     }
     transport.callback?.(datagram);
+  }
+
+  /**
+   * Only the start of a fresh connection opens one: a valid data packet, early in the sequence space, from a
+   * peer that has heard nothing yet. Damaged datagrams, stray acks and the retransmitted FIN of a connection
+   * that already ended (after its linger) create nothing.
+   */
+  private opensConnection(packet: Packet | undefined): boolean {
+    if (packet === undefined || (packet.kind !== KIND_DATA && packet.kind !== KIND_FIN)) return false;
+    const initial = this.opts.initialSeq ?? 0;
+    return packet.una === initial && ((packet.seq - initial) >>> 0) < (this.opts.window ?? 256);
   }
 }

@@ -142,6 +142,28 @@ describe('ReliableUdp over a lossy channel', () => {
     expect(sim.errors).toEqual({ a: [], b: [] });
   });
 
+  it('does not count a paused receiver against the retry limit, even with a smaller window than the sender', () => {
+    const sim = simulate({ seed: 4, delayMs: 2 }, { window: 64, maxRetries: 2 }, { window: 8, maxRetries: 2 });
+    const got: number[] = [];
+    sim.b.on('message', (m) => got.push(m.readUInt32BE(0)));
+    sim.b.pause();
+    for (let i = 0; i < 40; i++) sim.a.send(numbered(i, 10));
+    // A minute of a shut window: segments beyond it wait, probes are answered, nobody gives up.
+    sim.clock.advance(60_000);
+    expect(got).toEqual([]);
+    sim.b.resume();
+    sim.clock.run(() => got.length === 40);
+    expect(got).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(sim.errors).toEqual({ a: [], b: [] });
+  });
+
+  it('gives up on a peer that has said nothing for idleTimeoutMs', () => {
+    const sim = simulate({ seed: 1, loss: 1 }, { idleTimeoutMs: 500 });
+    sim.clock.run();
+    expect(sim.clock.now()).toBe(500);
+    expect(sim.errors.a.map((e) => (e as FramingError).code)).toEqual(['ERR_RUDP_GIVE_UP']);
+  });
+
   it('signals send backpressure with false and then drain', () => {
     const sim = simulate({ seed: 2, delayMs: 1 }, { highWaterMark: 5000 });
     expect(sim.a.send(Buffer.alloc(4000))).toBe(true);

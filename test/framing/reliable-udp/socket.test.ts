@@ -9,6 +9,7 @@ import {
   UdpTransport,
   connectReliableUdp,
 } from '../../../framing/index.ts';
+import { KIND_DATA, KIND_FIN, encodeData } from '../../../framing/reliable-udp/packet.ts';
 import { numbered } from './sim.ts';
 
 const cleanup: (() => unknown)[] = [];
@@ -54,6 +55,22 @@ describe('reliable UDP on real sockets', () => {
     );
     expect(results).toEqual([true, true]);
     await Promise.all(served);
+  });
+
+  it('opens a connection only for the start of one, not for a stale FIN of an ended one', async () => {
+    const listener = await RudpListener.listen(0, '127.0.0.1', fast);
+    cleanup.push(() => listener.close());
+    const [stale, fresh] = await Promise.all([boundSocket(), boundSocket()]);
+    cleanup.push(() => stale.close(), () => fresh.close());
+    const port = listener.address().port;
+    const opened = once(listener, 'connection') as Promise<[ReliableUdp, { port: number }]>;
+    // A FIN late in the sequence space that acknowledges data we never sent: the end of some older connection.
+    stale.send(encodeData(KIND_FIN, { una: 77, wnd: 256, tsEcho: undefined }, 5000, 0, 1, Buffer.alloc(0)), port, '127.0.0.1');
+    fresh.send(encodeData(KIND_DATA, { una: 0, wnd: 256, tsEcho: undefined }, 0, 0, 1, Buffer.from('hi')), port, '127.0.0.1');
+    const [conn, peer] = await opened;
+    cleanup.push(() => conn.destroy());
+    expect(peer.port).toBe(fresh.address().port);
+    expect(listener.connectionCount).toBe(1);
   });
 
   it('adopts the first sender as its peer and ignores datagrams from anyone else', async () => {
