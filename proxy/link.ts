@@ -9,6 +9,11 @@
 // byte read from the source and not yet handed to the kernel: stage queues, bytes a fault keeps
 // (coalesce, delay), and the sink socket's user-space write buffer. It never exceeds max_buffer:
 // the part of a read that does not fit is put back into the source with unshift().
+//
+// replaceFaults() swaps the chain of a live link (serve's toxics): new input goes to the new
+// chain, whose output waits at its gate while a handover marker flows through the old chain,
+// letting each fault release what it holds; when the marker reaches the old gate, that gate is
+// cut (later timers of old faults act on nothing) and the new one opens. Order is kept.
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { StreamContext, StreamEnd, StreamFault, StreamOut } from './faults/tcp/contract.ts';
@@ -19,7 +24,7 @@ import { Timers } from './timers.ts';
 import { Trace } from './trace.ts';
 import type { LinkTap } from './capture.ts';
 
-type Item = Buffer | { end: StreamEnd };
+type Item = Buffer | { end: StreamEnd } | { handover: () => void };
 
 export interface StreamLinkOptions {
   source: Socket;
@@ -64,6 +69,8 @@ class Stage implements StreamOut {
   private readonly queue = new Queue<Item>();
   private running = false;
   private finished = false;
+  /** The fault has been told its input ended (end or handover): it holds nothing more. */
+  private released = false;
   private offset = 0;
   fault: StreamFault | undefined;
 
@@ -93,6 +100,12 @@ class Stage implements StreamOut {
     if (!this.running) void this.run();
   }
 
+  /** Queued even after the end: it must still reach the gate to let the next chain take over. */
+  enqueueHandover(done: () => void): void {
+    this.queue.push({ handover: done });
+    if (!this.running) void this.run();
+  }
+
   private async run(): Promise<void> {
     this.running = true;
     const fault = this.fault;
@@ -105,11 +118,20 @@ class Stage implements StreamOut {
         this.offset += item.length;
         const pending = fault.write(item, offset);
         if (pending) await pending;
+      } else if ('handover' in item) {
+        if (!this.released && fault.end) {
+          const pending = fault.end();
+          if (pending) await pending;
+        }
+        this.released = true;
+        if (this.next instanceof Stage) this.next.enqueueHandover(item.handover);
+        else item.handover();
       } else {
         if (item.end !== 'reset' && fault.end) {
           const pending = fault.end();
           if (pending) await pending;
         }
+        this.released = true;
         this.forwardEnd(item.end);
       }
       if (this.timers.isDisposed) return;
@@ -121,6 +143,57 @@ class Stage implements StreamOut {
     if (this.next instanceof Stage) this.next.enqueueEnd(how);
     else if (how === 'fin') this.next.finish('half-close');
     else this.next.finish(how);
+  }
+}
+
+/**
+ * The end of one chain, in front of the sink. A replacement chain's gate holds its output until
+ * the chain before it has handed over; a replaced chain's gate is cut and passes nothing on.
+ */
+class Gate implements StreamOut {
+  private waiting: (Buffer | { end: Exclude<StreamEnd, 'fin'> })[] | undefined;
+  private cut = false;
+  /** The gate to open once this one has opened and been cut (swaps faster than handovers). */
+  private successor: Gate | undefined;
+
+  constructor(
+    private readonly link: StreamLink,
+    private readonly sink: Sink,
+    open: boolean,
+  ) {
+    this.waiting = open ? undefined : [];
+  }
+
+  push(chunk: Buffer): void {
+    if (this.cut) this.link.discard(0, chunk.length, 'replaced chain');
+    else if (this.waiting) this.waiting.push(chunk);
+    else this.sink.push(chunk);
+  }
+
+  finish(how: Exclude<StreamEnd, 'fin'>): void {
+    if (this.cut) return;
+    if (this.waiting) this.waiting.push({ end: how });
+    else this.sink.finish(how);
+  }
+
+  /** The old chain has drained into this gate: stop it here and let `next` through. */
+  handOver(next: Gate): void {
+    if (this.waiting) {
+      this.successor = next;
+      return;
+    }
+    this.cut = true;
+    next.open();
+  }
+
+  private open(): void {
+    const waiting = this.waiting ?? [];
+    this.waiting = undefined;
+    for (const item of waiting) {
+      if (Buffer.isBuffer(item)) this.sink.push(item);
+      else this.sink.finish(item.end);
+    }
+    if (this.successor) this.handOver(this.successor);
   }
 }
 
@@ -163,7 +236,9 @@ export class StreamLink {
   readonly dir: Direction;
   private readonly opts: StreamLinkOptions;
   private readonly timers = new Timers();
-  private readonly first: StreamOut;
+  /** Where input goes: the current chain's first stage, or its gate when it has no faults. */
+  private first: StreamOut;
+  private gate: Gate;
   private readonly sink: Sink;
   /** Bytes read from the source and not yet in a stage queue or written: see the diagram. */
   private inStages = 0;
@@ -179,27 +254,50 @@ export class StreamLink {
     this.trace = opts.tap?.trace(opts.traceLimit) ?? new Trace(opts.traceLimit);
     this.tap = opts.tap;
     this.sink = new Sink(this, opts.sink);
+    this.gate = new Gate(this, this.sink, true);
+    this.first = this.build(opts.faults, this.gate);
+  }
+
+  /** Build a chain for `faults` ending at `gate`; returns where its input goes. */
+  private build(faults: readonly ResolvedFault[], gate: Gate): StreamOut {
+    const { opts } = this;
     // Build the chain back to front so each stage knows where its output goes.
-    let next: StreamOut = this.sink;
+    let next: StreamOut = gate;
     const stages: Stage[] = [];
-    for (let i = opts.faults.length - 1; i >= 0; i--) {
+    for (let i = faults.length - 1; i >= 0; i--) {
       const stage = new Stage(this, next, this.timers);
       stages.unshift(stage);
       next = stage;
     }
-    this.first = next;
-    opts.faults.forEach((spec, i) => {
+    faults.forEach((spec, i) => {
       const stage = stages[i]!;
       const rng = new Rng(faultSeed(opts.seed, opts.conn, opts.dir, i));
       const def = TCP_FAULTS[spec.name as keyof typeof TCP_FAULTS];
       stage.fault = (def.create as (o: unknown, c: unknown) => StreamFault)(spec.options, {
         rng,
-        out: stages[i + 1] ?? this.sink,
+        out: stages[i + 1] ?? gate,
         timers: this.timers,
         discard: (offset: number, bytes: number, note: string) => this.discard(offset, bytes, note),
         note: (kind, offset, size, note) => this.trace.record(kind, offset, size, note),
       } satisfies StreamContext);
     });
+    return next;
+  }
+
+  /**
+   * Run `faults` from now on (serve's live toxics): bytes already read finish their way through
+   * the old chain, which releases what it holds; the new chain's output follows them. Faults of
+   * the new chain count offsets and times from this call and draw from fresh generators, seeded
+   * as on a new connection.
+   */
+  replaceFaults(faults: readonly ResolvedFault[]): void {
+    const oldFirst = this.first;
+    const oldGate = this.gate;
+    const gate = new Gate(this, this.sink, false);
+    this.gate = gate;
+    this.first = this.build(faults, gate);
+    if (oldFirst instanceof Stage) oldFirst.enqueueHandover(() => oldGate.handOver(gate));
+    else oldGate.handOver(gate);
   }
 
   /** Bytes this link holds: in stages and faults, plus the sink's unsent user-space buffer. */
@@ -261,7 +359,7 @@ export class StreamLink {
     }
   }
 
-  /** Bytes removed on purpose (by a fault, or arriving after the direction ended). */
+  /** Bytes removed on purpose (by a fault, or arriving after the direction ended or its chain was replaced). */
   discard(offset: number, bytes: number, note: string): void {
     if (bytes <= 0) return;
     this.trace.record('drop', offset, bytes, note);

@@ -168,9 +168,19 @@ export class TcpProxy extends EventEmitter<TcpProxyEvents> {
     this.emit('connection', conn);
   }
 
-  /** Replace the fault chains for connections accepted from now on. */
+  /**
+   * Replace the fault chains: connections accepted from now on get them, and open connections
+   * switch over in each direction whose chain changed (StreamLink.replaceFaults keeps order).
+   */
   setFaults(upstream: readonly ResolvedFault[], downstream: readonly ResolvedFault[]): void {
+    const old = this.chains;
     this.chains = { upstream, downstream };
+    for (const dir of ['upstream', 'downstream'] as const) {
+      if (JSON.stringify(old[dir]) === JSON.stringify(this.chains[dir])) continue;
+      for (const conn of this.connections) {
+        conn[dir]?.replaceFaults(applicable(this.chains[dir], this.opts.seed, conn.index, dir));
+      }
+    }
   }
 
   private join(conn: TcpConnection): void {
