@@ -24,6 +24,9 @@ import { Timers } from './timers.ts';
 import { Trace } from './trace.ts';
 import type { LinkTap } from './capture.ts';
 
+/** Longest a reset waits for bytes before it to leave user space (see ended()). */
+const RESET_FLUSH_GRACE_MS = 100;
+
 type Item = Buffer | { end: StreamEnd } | { handover: () => void };
 
 export interface StreamLinkOptions {
@@ -381,16 +384,28 @@ export class StreamLink {
       if (!sink.destroyed) sink.end();
       return;
     }
-    // Let the bytes before the close/reset point reach the kernel first, so the peer reads them.
-    // A reset waits two more turns of the event loop: a libuv peer that finds the bytes and the
-    // RST waiting in the same poll reports EOF and loses the ECONNRESET, so give a peer on this
-    // host (in this process: always) one poll phase to read the bytes before the RST is sent.
-    const act =
-      how === 'reset'
-        ? (): void => void setImmediate(() => setImmediate(() => this.opts.onConnectionEnd(how)))
-        : (): void => this.opts.onConnectionEnd(how);
-    if (sink.destroyed || sink.writableLength === 0) act();
-    else sink.write(Buffer.alloc(0), act);
+    // A close ends both sockets with end(), which already queues each FIN behind the bytes
+    // written before it: nothing to wait for (waiting on a peer that never reads would keep the
+    // other peer from ever seeing its FIN).
+    if (how === 'close') {
+      this.opts.onConnectionEnd(how);
+      return;
+    }
+    // A reset discards whatever is unsent, so let the bytes before the point reach the kernel
+    // first, then wait two more turns of the event loop: a libuv peer that finds the bytes and
+    // the RST waiting in the same poll reports EOF and loses the ECONNRESET, so a peer on this
+    // host (in this process: always) gets one poll phase to read the bytes before the RST.
+    let acted = false;
+    const act = (): void => {
+      if (acted) return;
+      acted = true;
+      setImmediate(() => setImmediate(() => this.opts.onConnectionEnd(how)));
+    };
+    if (sink.destroyed || sink.writableLength === 0) return act();
+    sink.write(Buffer.alloc(0), act);
+    // A peer that does not read would hold the reset back for good; those bytes cannot reach it
+    // before the RST anyway, so after a short grace the reset goes out regardless.
+    this.timers.after(RESET_FLUSH_GRACE_MS, act);
   }
 
   dispose(): void {

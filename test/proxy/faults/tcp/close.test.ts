@@ -46,4 +46,17 @@ describe('close', () => {
     expect(performance.now() - start).toBeGreaterThanOrEqual(25);
     expect((await server.received()).error).toBeUndefined();
   });
+
+  it('after_ms closes even when the receiver reads nothing: the other peer still gets its FIN', async () => {
+    const { client } = await throughProxy(
+      cleanup,
+      { upstream: [{ close: { after_ms: 50 } }] },
+      { server: sinkServer((s) => s.pause()) },
+    );
+    const seen = collect(client);
+    for (let i = 0; i < 200; i++) client.write(pattern(64 * 1024));
+    const result = await seen;
+    expect(result.error).toBeUndefined();
+    expect(result.data.length).toBe(0);
+  });
 });

@@ -45,4 +45,16 @@ describe('reset', () => {
     // Measured from after the connect, so the full 30 ms (less a timer's early ms) must show.
     expect(performance.now() - start).toBeGreaterThanOrEqual(25);
   });
+
+  it('after_ms resets even when the receiver reads nothing and bytes are stuck in the proxy', async () => {
+    const { client } = await throughProxy(
+      cleanup,
+      { upstream: [{ reset: { after_ms: 50 } }] },
+      { server: sinkServer((s) => s.pause()) },
+    );
+    const seen = collect(client);
+    // Far more than the kernel buffers hold: the proxy's write to the server stays pending.
+    for (let i = 0; i < 200; i++) client.write(pattern(64 * 1024));
+    expect((await seen).error?.code).toBe('ECONNRESET');
+  });
 });
