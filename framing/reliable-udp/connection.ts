@@ -279,7 +279,8 @@ export class ReliableUdp extends EventEmitter<Events> {
 
   /**
    * The incoming messages as an async iterable, pausing the connection while `highWaterMark` of them wait
-   * unread. Ends after the peer's FIN; throws the connection's error.
+   * unread. Ends after the peer's FIN; throws the connection's error. The FIN closes our side too unless
+   * `allowHalfOpen` is set, so a consumer that answers messages after it has arrived needs that option.
    */
   async *messages(highWaterMark = 16): AsyncGenerator<Buffer, void, undefined> {
     const queue: Buffer[] = [];

@@ -8,6 +8,7 @@ import {
   FrameDecoderStream,
   FrameEncoderStream,
   LengthDecoder,
+  LineDecoder,
   encodeLengthFrame,
   lengthFraming,
   lineFraming,
@@ -56,6 +57,14 @@ describe('FrameDecoderStream', () => {
     client.end();
     await done;
     expect(received).toEqual(messages);
+  });
+
+  it('passes empty frames on as frames', async () => {
+    const frames: string[] = [];
+    for await (const f of Readable.from([Buffer.from('a\n\n\nb\n')]).pipe(new FrameDecoderStream(new LineDecoder()))) {
+      frames.push((f as Buffer).toString());
+    }
+    expect(frames).toEqual(['a', '', '', 'b']);
   });
 
   it('fails with ERR_FRAME_TRUNCATED when the peer closes inside a frame', async () => {
