@@ -1,6 +1,7 @@
 // The shape of one scenario's result, as written to summary.json (documented in docs/summary.md).
 import type { ResolvedFault, TraceEvent, TraceTotals } from '../proxy/index.ts';
 import type { PairMetrics } from './pairs/metrics.ts';
+import type { MessageBoundaries } from './pairs/boundaries.ts';
 import type { ProcessOutput } from './pairs/external.ts';
 
 export interface LinkTraceRecord {
@@ -42,6 +43,10 @@ export interface ScenarioResult {
   /** The command that reruns exactly this scenario with this seed. */
   rerun: string;
   proxy: { connections: number; traces: ConnectionTraceRecord[] };
+  /** Where the first built-in client's messages end in connection 0's streams; absent for command clients. */
+  boundaries?: MessageBoundaries;
+  /** The scenario's packet capture (--pcap), relative to the report folder. */
+  capture?: string;
   output?: { server?: ProcessOutput; client?: ProcessOutput };
 }
 

@@ -2,6 +2,7 @@
 import type { Socket } from 'node:net';
 import { Rng, mixSeed } from '../../proxy/index.ts';
 import { type BuiltinPair, type ClientReport, type PairContext, verdict } from './contract.ts';
+import { BoundaryRecorder } from './boundaries.ts';
 import { codecFor } from './codecs.ts';
 import { FrameReader } from './frames.ts';
 import { ReadClassifier, emptyMetrics } from './metrics.ts';
@@ -104,6 +105,7 @@ async function runClient(ctx: PairContext, target: Parameters<BuiltinPair['runCl
   const low = ctx.framing === 'low';
   const rx = naive || low ? new Receiver(socket) : undefined;
   const frames = !rx ? new FrameReader(socket, codecFor(ctx.framing).decoder(), m, spec.recvBuffer) : undefined;
+  const bounds = new BoundaryRecorder();
   try {
     for (let i = 0; i < spec.messages; i++) {
       const cmd = names[rng.int(0, names.length - 1)]!;
@@ -113,19 +115,27 @@ async function runClient(ctx: PairContext, target: Parameters<BuiltinPair['runCl
       try {
         if (naive) {
           socket.write(cmd);
+          bounds.sent(Buffer.byteLength(cmd, 'latin1'));
+          bounds.expected(want.length);
           classifier.expect(want.length);
           // Tutorial client: `data = s.recv(1024)` and print it as the whole output.
           got = await rx!.recv(spec.recvBuffer, spec.readTimeoutMs);
           if (got) classifier.read(got.length);
         } else if (low) {
           socket.write(lengthCodec.encode(Buffer.from(cmd)));
+          bounds.sent(4 + Buffer.byteLength(cmd));
+          bounds.expected(4);
           const head = await rx!.recvExactly(4, spec.readTimeoutMs);
           if (head) {
             socket.write(lengthCodec.encode(RECV_READY));
+            bounds.sent(4 + RECV_READY.length);
+            bounds.expected(want.length);
             got = await rx!.recvExactly(head.readUInt32BE(0), spec.readTimeoutMs);
           }
         } else {
           socket.write(lengthCodec.encode(Buffer.from(cmd)));
+          bounds.sent(4 + Buffer.byteLength(cmd));
+          bounds.expected(codecFor(ctx.framing).encode(want).length);
           got = await frames!.next(spec.readTimeoutMs);
         }
       } catch (err) {
@@ -145,7 +155,7 @@ async function runClient(ctx: PairContext, target: Parameters<BuiltinPair['runCl
   }
   m.lost = m.sent - m.received;
   m.duration_ms = Math.round(performance.now() - started);
-  return { metrics: m, ...verdict(m) };
+  return { metrics: m, boundaries: bounds.value, ...verdict(m) };
 }
 
 export const command: BuiltinPair = {

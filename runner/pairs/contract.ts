@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Address, Protocol } from '../../proxy/index.ts';
 import type { Framing, PairSpec } from '../scenario/pair-schema.ts';
 import type { PairMetrics } from './metrics.ts';
+import type { MessageBoundaries } from './boundaries.ts';
 
 export interface PairContext {
   framing: Framing;
@@ -26,6 +27,8 @@ export interface ClientReport {
   survived: boolean;
   /** Why it did not survive, in a sentence. */
   reason?: string;
+  /** Where its messages end on the wire, for the report's timeline (connection 0). */
+  boundaries?: MessageBoundaries;
 }
 
 export interface BuiltinPair {

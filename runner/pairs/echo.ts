@@ -1,6 +1,7 @@
 // `echo`: N seeded messages, echoed back upper-cased and verified (DESIGN §5).
 import type { Socket } from 'node:net';
 import { type BuiltinPair, type ClientReport, type PairContext, verdict } from './contract.ts';
+import { BoundaryRecorder } from './boundaries.ts';
 import { codecFor } from './codecs.ts';
 import { FrameReader } from './frames.ts';
 import { makeMessages, upperAscii } from './messages.ts';
@@ -46,6 +47,7 @@ async function runClient(ctx: PairContext, target: Parameters<BuiltinPair['runCl
   const frames = codec ? new FrameReader(socket, codec.decoder(), m, spec.recvBuffer) : undefined;
   let expectedBytes = 0;
   let ended = false;
+  const bounds = new BoundaryRecorder();
   try {
     for (let i = 0; i < bodies.length && !ended; i += spec.burst) {
       const burst = bodies.slice(i, i + spec.burst);
@@ -54,6 +56,8 @@ async function runClient(ctx: PairContext, target: Parameters<BuiltinPair['runCl
         if (!codec) classifier.expect(wire.length);
         expectedBytes += wire.length;
         socket.write(wire);
+        bounds.sent(wire.length);
+        bounds.expected(wire.length); // the echo has the same framing and length
         m.sent++;
       }
       for (const body of burst) {
@@ -86,7 +90,7 @@ async function runClient(ctx: PairContext, target: Parameters<BuiltinPair['runCl
   }
   m.lost = Math.max(0, m.sent - m.received);
   m.duration_ms = Math.round(performance.now() - started);
-  return { metrics: m, ...verdict(m) };
+  return { metrics: m, boundaries: bounds.value, ...verdict(m) };
 }
 
 export const echo: BuiltinPair = {

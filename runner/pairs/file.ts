@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { type BuiltinPair, type ClientReport, type PairContext, verdict } from './contract.ts';
+import { BoundaryRecorder } from './boundaries.ts';
 import { jsonHeaderFraming } from './codecs.ts';
 import { makeMessages } from './messages.ts';
 import { emptyMetrics } from './metrics.ts';
@@ -93,6 +94,7 @@ async function runClient(ctx: PairContext, target: Parameters<BuiltinPair['runCl
   const rx = naive ? new Receiver(socket) : undefined;
   const codec = jsonHeaderFraming();
   const frames = naive ? undefined : new FrameReader(socket, codec.decoder(), m, spec.recvBuffer);
+  const bounds = new BoundaryRecorder(); // upstream only: the acks' lengths are the server's to choose
   try {
     for (let i = 0; i < bodies.length; i++) {
       const body = bodies[i]!;
@@ -101,8 +103,11 @@ async function runClient(ctx: PairContext, target: Parameters<BuiltinPair['runCl
       let ack: Ack | undefined;
       try {
         if (rx) {
-          socket.write(JSON.stringify(header));
+          const head = JSON.stringify(header);
+          socket.write(head);
           socket.write(body);
+          bounds.sent(Buffer.byteLength(head));
+          bounds.sent(body.length);
           const reply = await rx.recv(spec.recvBuffer, spec.readTimeoutMs);
           if (reply === null) break;
           try {
@@ -111,7 +116,9 @@ async function runClient(ctx: PairContext, target: Parameters<BuiltinPair['runCl
             ack = { ok: false, error: 'unreadable ack' };
           }
         } else {
-          socket.write(codec.encode({ header: { ...header }, body }));
+          const wire = codec.encode({ header: { ...header }, body });
+          socket.write(wire);
+          bounds.sent(wire.length);
           const frame = await frames!.next(spec.readTimeoutMs);
           if (frame === null) break;
           ack = frame.header as unknown as Ack;
@@ -131,7 +138,7 @@ async function runClient(ctx: PairContext, target: Parameters<BuiltinPair['runCl
   }
   m.lost = m.sent - m.received;
   m.duration_ms = Math.round(performance.now() - started);
-  return { metrics: m, ...verdict(m) };
+  return { metrics: m, boundaries: bounds.value, ...verdict(m) };
 }
 
 export const file: BuiltinPair = {
