@@ -17,3 +17,15 @@ export class ScenarioReadError extends WirefaultError {
     super('ERR_SCENARIO_READ', `${file}: ${detail}`);
   }
 }
+
+/** A report (or the report folder) could not be written: disk full, no permission, a bad --out. Exit code 2. */
+export class ReportWriteError extends WirefaultError {
+  constructor(
+    readonly reporter: string,
+    readonly outDir: string,
+    cause: Error,
+  ) {
+    super('ERR_REPORT_WRITE', `${reporter}: cannot write the report under ${outDir}: ${cause.message}`);
+    this.cause = cause;
+  }
+}

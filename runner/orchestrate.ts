@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { formatAddress, mixSeed, type Address } from '../proxy/index.ts';
 import { unmetExpectations } from './expect.ts';
 import { startScenarioProxy } from './scenario-proxy.ts';
+import { openScenarioCapture, type ScenarioCapture } from './scenario-capture.ts';
 import type { BuiltinPair, PairContext, RunningServer } from './pairs/contract.ts';
 import { ExternalProcess, runExternalClient, startExternalServer } from './pairs/external.ts';
 import { PAIRS } from './pairs/registry.ts';
@@ -18,6 +19,8 @@ export interface RunOptions {
   log: Logger;
   /** Aborts the scenario early (shutdown). */
   signal?: AbortSignal;
+  /** Write a packet capture of the scenario under this report folder (--pcap); TCP only for now. */
+  pcapDir?: string;
 }
 
 class ScenarioTimeout extends Error {}
@@ -59,6 +62,7 @@ export async function runScenario(scenario: LoadedScenario, opts: RunOptions): P
   let server: RunningServer | undefined;
   let serverProc: ExternalProcess | undefined;
   let proxy: Awaited<ReturnType<typeof startScenarioProxy>> | undefined;
+  let capture: ScenarioCapture | undefined;
   const result: ScenarioResult = {
     name: scenario.name,
     file: path.relative(process.cwd(), scenario.file),
@@ -92,7 +96,8 @@ export async function runScenario(scenario: LoadedScenario, opts: RunOptions): P
       serverProc = started.process;
       target = started.address;
     }
-    proxy = await startScenarioProxy(scenario, target, seed, log);
+    if (opts.pcapDir && scenario.protocol === 'tcp') capture = openScenarioCapture(opts.pcapDir, result, log);
+    proxy = await startScenarioProxy(scenario, target, seed, log, capture?.capture);
     log.debug({ proxy: formatAddress(proxy.address), target: formatAddress(target), seed }, 'scenario started');
 
     // Several clients run one after another against the same server: does it keep serving?
@@ -104,6 +109,7 @@ export async function runScenario(scenario: LoadedScenario, opts: RunOptions): P
         const ctx = pairContext(scenario, clientSide, clientSeed, log, abort.signal);
         const report = await Promise.race([PAIRS[clientSide.name].runClient(ctx, proxy.address), aborted]);
         result.metrics = result.metrics ? addMetrics(result.metrics, report.metrics) : report.metrics;
+        if (i === 0 && report.boundaries) result.boundaries = report.boundaries;
         if (!report.survived) failures.push(clients > 1 ? `client ${i + 1}: ${report.reason}` : (report.reason ?? 'failed'));
       }
     } else {
@@ -139,6 +145,10 @@ export async function runScenario(scenario: LoadedScenario, opts: RunOptions): P
     if (proxy) {
       result.proxy = proxy.traces();
       await proxy.close();
+    }
+    if (capture) {
+      const file = await capture.close();
+      if (file) result.capture = file;
     }
     if (server) {
       result.server_stats = server.stats;

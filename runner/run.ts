@@ -1,10 +1,10 @@
 // Run a list of scenarios: validate all first, shard, filter, run up to --jobs at once, summarise.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Logger } from 'pino';
 import { runScenario } from './orchestrate.ts';
 import type { RunSummary, ScenarioResult } from './result.ts';
 import type { LoadedScenario } from './scenario/load.ts';
+import { DEFAULT_REPORTERS, type ReporterName } from './reporters/registry.ts';
+import { writeReports, type ReportTiming } from './reporters/write.ts';
 
 export interface RunPlan {
   scenarios: LoadedScenario[];
@@ -18,6 +18,14 @@ export interface RunPlan {
   /** Called as scenarios start and finish, for the console. */
   onStart?(s: LoadedScenario): void;
   onResult?(r: ScenarioResult, done: number, total: number): void;
+  /** Reports to write once every scenario is done (default json, junit, html). */
+  reporters?: readonly ReporterName[];
+  /** Where console reporters (github) print; default process.stdout. */
+  out?: NodeJS.WritableStream;
+  /** Capture each scenario's traffic as pcapng under <outDir>/captures/ (--pcap). */
+  pcap?: boolean;
+  /** Called with how long each report took, after they are written. */
+  onReports?(timings: ReportTiming[]): void;
 }
 
 /**
@@ -47,6 +55,7 @@ export async function runAll(plan: RunPlan): Promise<RunSummary> {
         log: plan.log,
         ...(plan.seed !== undefined ? { seed: plan.seed } : {}),
         ...(plan.signal ? { signal: plan.signal } : {}),
+        ...(plan.pcap ? { pcapDir: plan.outDir } : {}),
       });
       results[i] = result;
       plan.onResult?.(result, ++done, plan.scenarios.length);
@@ -68,13 +77,12 @@ export async function runAll(plan: RunPlan): Promise<RunSummary> {
     },
     scenarios: finished,
   };
-  writeSummary(plan.outDir, summary);
+  const timings = await writeReports(plan.reporters ?? DEFAULT_REPORTERS, {
+    summary,
+    outDir: plan.outDir,
+    out: plan.out ?? process.stdout,
+    log: plan.log,
+  });
+  plan.onReports?.(timings);
   return summary;
-}
-
-export function writeSummary(outDir: string, summary: RunSummary): string {
-  mkdirSync(outDir, { recursive: true });
-  const file = path.join(outDir, 'summary.json');
-  writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
-  return file;
 }

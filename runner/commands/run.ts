@@ -8,6 +8,8 @@ import { createLogger } from '../logger.ts';
 import { newRunId, runAll, shardOf } from '../run.ts';
 import { discoverScenarios } from '../scenario/discover.ts';
 import { loadScenario } from '../scenario/load.ts';
+import { REPORTERS, chooseReporters } from '../reporters/registry.ts';
+import type { ReportTiming } from '../reporters/write.ts';
 
 export const runHelp = `Usage: wirefault run [PATH...] [options]
 
@@ -20,6 +22,11 @@ Exit code: 0 every expectation met, 1 some not met, 2 bad input (scenario or fla
   --shard I/N       run only the I-th of N shards (1-based), for CI matrices
   --jobs N          scenarios run at once (default: number of CPU cores)
   --out DIR         where to write the report (default reports/<run-id>/)
+  --reporter NAME   a report to write; repeat for several (default: json, junit, html):
+${Object.entries(REPORTERS)
+  .map(([name, r]) => `                      ${name.padEnd(7)} ${r.description}`)
+  .join('\n')}
+  --pcap            also write a pcapng capture of each scenario (both legs) under <out>/captures/
   --log-level LEVEL fatal|error|warn|info|debug|trace|silent (default warn)
 `;
 
@@ -43,6 +50,14 @@ function grepFlag(value: string | undefined): RegExp | undefined {
   }
 }
 
+/** Where the reports are and what they cost: `reports (json 3 ms, html 41 ms): reports/<id>/index.html ...`. */
+function reportLine(outDir: string, timings: readonly ReportTiming[]): string {
+  const total = timings.reduce((t, r) => t + r.ms, 0);
+  const each = timings.map((r) => `${r.reporter} ${r.ms} ms`).join(', ');
+  const files = timings.flatMap((r) => r.files);
+  return `reports written in ${Math.round(total * 10) / 10} ms (${each})${files.length ? `:\n  ${files.join('\n  ')}` : `: ${outDir}`}`;
+}
+
 export async function runCommand(args: string[], out: NodeJS.WritableStream): Promise<number> {
   const { values, positionals } = parseFlags('run', args, {
     seed: { type: 'string' },
@@ -50,6 +65,8 @@ export async function runCommand(args: string[], out: NodeJS.WritableStream): Pr
     shard: { type: 'string' },
     jobs: { type: 'string' },
     out: { type: 'string' },
+    reporter: { type: 'string', multiple: true },
+    pcap: { type: 'boolean' },
     'log-level': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -61,6 +78,7 @@ export async function runCommand(args: string[], out: NodeJS.WritableStream): Pr
   const jobs = intFlag('jobs', values.jobs, 1, 256) ?? os.availableParallelism();
   const shard = parseShard(values.shard);
   const grep = grepFlag(values.grep);
+  const reporters = chooseReporters(values.reporter);
   const log = createLogger(values['log-level'] === undefined ? 'warn' : logLevelFlag(values['log-level']));
 
   // Everything is validated before anything starts: one bad file stops the run with exit 2.
@@ -73,6 +91,7 @@ export async function runCommand(args: string[], out: NodeJS.WritableStream): Pr
   const runId = newRunId();
   const outDir = values.out ?? path.join('reports', runId);
   const progress = new Progress(out, scenarios.length);
+  let timings: ReportTiming[] = [];
   const abort = new AbortController();
   const stop = (): void => abort.abort();
   process.once('SIGINT', stop);
@@ -89,8 +108,12 @@ export async function runCommand(args: string[], out: NodeJS.WritableStream): Pr
       signal: abort.signal,
       onStart: (s) => progress.start(s.name),
       onResult: (r) => progress.finish(r),
+      reporters,
+      out,
+      pcap: values.pcap === true,
+      onReports: (t) => (timings = t),
     });
-    out.write(`\n${summaryTable(summary)}\nreport: ${path.join(outDir, 'summary.json')}\n`);
+    out.write(`\n${summaryTable(summary)}\n${reportLine(outDir, timings)}\n`);
     if (abort.signal.aborted) return 1;
     return summary.totals.unmet + summary.totals.error === 0 ? 0 : 1;
   } finally {
