@@ -3,12 +3,16 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import {
   TcpProxy,
+  UdpProxy,
   formatAddress,
   mixSeed,
   proxyConfig,
+  type Address,
   type ProxyConfig,
   type Protocol,
+  type ResolvedFault,
   type TcpConnection,
+  type UdpSession,
 } from '../../proxy/index.ts';
 import {
   ApiError,
@@ -20,8 +24,18 @@ import {
 import { parseHostPort, parseProxyPatch, type ProxyInput } from './proxy-input.ts';
 import { faultChains, parseNewToxic, updatedToxic, type Stream, type Toxic } from './toxics.ts';
 
-/** Protocols this build can proxy; UDP joins when proxy/udp.ts lands. */
-const PROTOCOLS: readonly Protocol[] = ['tcp'];
+/** A TCP connection or a UDP session: what carries bytes through a proxy, one link each way. */
+export type Carrier = TcpConnection | UdpSession;
+
+/** The proxy behind an enabled ServedProxy. */
+type Running =
+  | { protocol: 'tcp'; proxy: TcpProxy }
+  | {
+      protocol: 'udp';
+      proxy: UdpProxy;
+      /** The config object the UdpProxy reads when it opens a session; we own it. */
+      config: ProxyConfig;
+    };
 
 export interface Traffic {
   /** Bytes read from the source of each direction (client for upstream, server for downstream). */
@@ -46,7 +60,7 @@ export interface ProxyDefaults {
 }
 
 /** One named proxy: what the API shows, plus the running TcpProxy while enabled. */
-export class ServedProxy extends EventEmitter<{ connection: [TcpConnection] }> {
+export class ServedProxy extends EventEmitter<{ connection: [Carrier] }> {
   readonly name: string;
   readonly protocol: Protocol;
   readonly seed: number;
@@ -58,7 +72,7 @@ export class ServedProxy extends EventEmitter<{ connection: [TcpConnection] }> {
   enabled = false;
   /** In the order they were added; each stream's chain keeps that order. */
   private toxics: Toxic[] = [];
-  private running: TcpProxy | undefined;
+  private running: Running | undefined;
   private readonly base: ProxyConfig;
   private readonly log: Logger;
   /** Bytes of connections that have closed; live ones are added at read time. */
@@ -66,7 +80,7 @@ export class ServedProxy extends EventEmitter<{ connection: [TcpConnection] }> {
     upstream: { received: 0, sent: 0 },
     downstream: { received: 0, sent: 0 },
   };
-  private readonly live = new Set<TcpConnection>();
+  private readonly live = new Set<Carrier>();
   connectionsTotal = 0;
 
   constructor(input: ProxyInput, defaults: ProxyDefaults) {
@@ -88,40 +102,55 @@ export class ServedProxy extends EventEmitter<{ connection: [TcpConnection] }> {
     return listen === this.requestedListen || listen === this.listen;
   }
 
-  async start(): Promise<void> {
-    if (this.running) return;
-    const chains = faultChains(this.toxics, this.protocol);
-    const config: ProxyConfig = { ...this.base, protocol: this.protocol, ...chains };
-    const proxy = new TcpProxy({
+  private opened(carrier: Carrier): void {
+    this.connectionsTotal++;
+    this.live.add(carrier);
+    this.emit('connection', carrier);
+  }
+
+  private closed(carrier: Carrier): void {
+    this.live.delete(carrier);
+    for (const dir of ['upstream', 'downstream'] as const) {
+      const totals = carrier[dir]?.trace.totals;
+      if (!totals) continue;
+      this.closedTraffic[dir].received += totals.bytesIn;
+      this.closedTraffic[dir].sent += totals.bytesOut;
+    }
+  }
+
+  private launch(config: ProxyConfig): Running {
+    const opts = {
       config,
       listen: parseHostPort(this.listen, 'listen'),
       target: parseHostPort(this.upstream, 'upstream'),
       seed: this.seed,
       log: this.log,
-    });
-    proxy.on('connection', (conn) => {
-      this.connectionsTotal++;
-      this.live.add(conn);
-      this.emit('connection', conn);
-    });
-    proxy.on('closed', (conn) => {
-      this.live.delete(conn);
-      for (const dir of ['upstream', 'downstream'] as const) {
-        const totals = conn[dir]?.trace.totals;
-        if (!totals) continue;
-        this.closedTraffic[dir].received += totals.bytesIn;
-        this.closedTraffic[dir].sent += totals.bytesOut;
-      }
-    });
-    let bound;
+    };
+    if (this.protocol === 'udp') {
+      const proxy = new UdpProxy(opts);
+      proxy.on('session', (s) => this.opened(s));
+      proxy.on('sessionClosed', (s) => this.closed(s));
+      return { protocol: 'udp', proxy, config };
+    }
+    const proxy = new TcpProxy(opts);
+    proxy.on('connection', (c) => this.opened(c));
+    proxy.on('closed', (c) => this.closed(c));
+    return { protocol: 'tcp', proxy };
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    const chains = faultChains(this.toxics, this.protocol);
+    const running = this.launch({ ...this.base, protocol: this.protocol, ...chains });
+    let bound: Address;
     try {
-      bound = await proxy.listen();
+      bound = await running.proxy.listen();
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       // Not an ApiError in Toxiproxy either: a bind failure answers 500.
-      throw new ApiError(`listen tcp ${this.listen}: ${e.code ?? e.message}`, 500);
+      throw new ApiError(`listen ${this.protocol} ${this.listen}: ${e.code ?? e.message}`, 500);
     }
-    this.running = proxy;
+    this.running = running;
     this.enabled = true;
     // Re-enabling binds the same port again, as Toxiproxy does.
     this.listen = formatAddress(bound);
@@ -130,11 +159,11 @@ export class ServedProxy extends EventEmitter<{ connection: [TcpConnection] }> {
 
   /** Close the listener and every connection through it. */
   async stop(): Promise<void> {
-    const proxy = this.running;
+    const running = this.running;
     this.enabled = false;
-    if (!proxy) return;
+    if (!running) return;
     this.running = undefined;
-    await proxy.close();
+    await running.proxy.close();
     this.log.info({ listen: this.listen }, 'proxy stopped');
   }
 
@@ -198,7 +227,22 @@ export class ServedProxy extends EventEmitter<{ connection: [TcpConnection] }> {
 
   private applyToxics(): void {
     const chains = faultChains(this.toxics, this.protocol);
-    this.running?.setFaults(chains.upstream, chains.downstream);
+    const running = this.running;
+    if (running?.protocol === 'tcp') running.proxy.setFaults(chains.upstream, chains.downstream);
+    if (running?.protocol === 'udp') this.applyUdp(running, chains);
+  }
+
+  /**
+   * UDP has no chain handover: new sessions read the chains from the config object we gave the
+   * proxy, and open sessions are ended so that each client's next datagram opens a session with
+   * the new toxics (what they held is lost, as datagrams may be).
+   */
+  private applyUdp(running: Extract<Running, { protocol: 'udp' }>, chains: Record<Stream, ResolvedFault[]>): void {
+    running.config.upstream = chains.upstream;
+    running.config.downstream = chains.downstream;
+    const sessions = [...running.proxy.sessions.values()];
+    if (sessions.length > 0) this.log.info({ sessions: sessions.length }, 'toxics changed: ending open UDP sessions');
+    for (const session of sessions) void running.proxy.endSession(session, 'idle');
   }
 
   /** Bytes per direction so far, closed and live connections together. */
@@ -254,9 +298,6 @@ export class ProxyRegistry {
 
   /** Build (and validate toxics of) a proxy without registering or starting it. */
   private build(input: ProxyInput, base?: ProxyConfig): ServedProxy {
-    if (!PROTOCOLS.includes(input.protocol)) {
-      throw ERR_BAD_REQUEST_BODY.with(`protocol: ${input.protocol} is not available in this build yet`);
-    }
     return new ServedProxy(input, { ...this.defaults, ...(base ? { base } : {}) });
   }
 
