@@ -249,5 +249,8 @@ export async function throughProxy<S extends Server = Server>(
   const accepted = nextConnection(proxy);
   const client = await cleanup.connect(port);
   const conn = await accepted;
+  // Tests watch conn.client's 'data' to pace their writes; a listener added before the proxy
+  // has joined the connection would start the paused socket reading past the proxy's link.
+  await joined(conn);
   return { server, proxy, port, client, conn };
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { collect, connect, echoServer, pattern, type Server } from '../helpers/net.ts';
+import { collect, connect, echoServer, pattern, readBytes, type Server } from '../helpers/net.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -112,6 +112,10 @@ describe('wirefault proxy (child process)', () => {
     const ready = JSON.parse(await firstLine(run)) as { listening: string };
     const client = await connect(Number(ready.listening.split(':')[1]));
     try {
+      // One round trip first: the command prints its ready line before it installs its signal
+      // handlers, so a signal sent the instant the line arrives can still kill it outright.
+      client.write('ping');
+      await readBytes(client, 4);
       const seen = collect(client);
       run.child.kill('SIGINT');
       expect((await run.exit).code).toBe(0);
