@@ -29,3 +29,10 @@ export class ReportWriteError extends WirefaultError {
     this.cause = cause;
   }
 }
+
+/** A peer of a built-in pair broke the pair's own protocol (e.g. no `recv_ready` in the "low" fix). */
+export class PairProtocolError extends WirefaultError {
+  constructor(message: string) {
+    super('ERR_PAIR_PROTOCOL', message);
+  }
+}

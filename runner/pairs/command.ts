@@ -9,6 +9,7 @@ import { ReadClassifier, emptyMetrics } from './metrics.ts';
 import { Receiver } from './recv.ts';
 import { connectTcp, startTcpServer } from './tcp-server.ts';
 import { ReadTimeoutError } from './waiter.ts';
+import { PairProtocolError } from '../errors.ts';
 
 /** The fixed table: command → output size. Sizes straddle the naive reader's 1024-byte buffer. */
 export const COMMANDS: Record<string, number> = {
@@ -84,7 +85,7 @@ async function serve(socket: Socket, ctx: PairContext, stats: Record<string, num
         socket.write(len);
         const ready = await commands.next();
         if (ready === null) break;
-        if (!ready.equals(RECV_READY)) throw Object.assign(new Error('expected recv_ready'), { code: 'ERR_PROTOCOL' });
+        if (!ready.equals(RECV_READY)) throw new PairProtocolError(`expected recv_ready, got ${JSON.stringify(ready.toString('latin1').slice(0, 40))}`);
         socket.write(out);
       }
     }
