@@ -67,6 +67,11 @@ const TOXIPROXY_TYPES: Record<string, ToxiproxyType> = {
   limit_data: { defaults: { bytes: 0 }, fault: (a) => ({ name: 'limit', options: { bytes: a.bytes } }) },
 };
 
+/** Toxiproxy types with no wirefault fault yet: refused with the reason rather than ignored. */
+const NOT_YET: Record<string, string> = {
+  slow_close: 'slow_close is not supported yet: no wirefault fault delays only the close (docs/serve.md)',
+};
+
 /** Fault names the Toxiproxy types become; a type is offered only where its fault exists. */
 function toxiproxyTypeWorks(type: ToxiproxyType, protocol: Protocol): boolean {
   const probe = type.fault(Object.fromEntries(Object.keys(type.defaults).map((k) => [k, 1])));
@@ -167,6 +172,8 @@ export function parseNewToxic(body: unknown, protocol: Protocol, taken: (name: s
   const name = optionalString(body, 'name') || `${type}_${streamText}`;
   const toxicity = optionalToxicity(body) ?? 1;
   const given = optionalAttributes(body);
+  const why = NOT_YET[type];
+  if (why) throw ERR_INVALID_TOXIC_TYPE.with(why);
   if (!TOXIPROXY_TYPES[type] && !faultsFor(protocol)[type]) throw ERR_INVALID_TOXIC_TYPE;
   if (taken(name)) throw ERR_TOXIC_ALREADY_EXISTS;
   const { attributes } = resolve(type, given, protocol);

@@ -36,6 +36,9 @@ describe('wirefault serve: errors', () => {
     expect(stream.json).toEqual({ error: 'stream was invalid, can be either upstream or downstream', status: 400 });
     const type = await api(control.url, 'POST', '/proxies/db/toxics', { type: 'teleport' });
     expect(type.json).toEqual({ error: 'invalid toxic type', status: 400 });
+    const slowClose = await api(control.url, 'POST', '/proxies/db/toxics', { type: 'slow_close', attributes: { delay: 10 } });
+    expect(slowClose.status).toBe(400);
+    expect(slowClose.json.error).toMatch(/^invalid toxic type: slow_close is not supported yet/);
 
     const attr = await api(control.url, 'POST', '/proxies/db/toxics', { type: 'latency', attributes: { latency: 'slow' } });
     expect(attr.status).toBe(400);
