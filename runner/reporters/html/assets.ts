@@ -35,21 +35,20 @@ figure.direction figcaption .note { color: var(--muted); }
 svg.timeline { width: 100%; height: auto; display: block; background: var(--soft); border-radius: 6px; }
 svg .lane-label, svg .tick { font-size: 11px; fill: var(--muted); }
 svg .axis { stroke: var(--line); stroke-width: 1; }
-svg .seg { stroke: none; } svg .seg.alt { opacity: .72; }
+svg .lane rect.alt { opacity: .72; }
 svg .c-plain { fill: var(--plain); } svg .c-plain.alt { fill: var(--plain-alt); opacity: 1; }
 svg .c-glued { fill: var(--glued); } svg .c-split { fill: var(--split); } svg .c-dup { fill: var(--dup); }
 svg .c-reordered { fill: var(--reordered); } svg .c-truncated { fill: var(--truncated); }
 svg .c-dropped { fill: url(#wf-hatch); stroke: var(--dropped); }
-svg .bin { opacity: .85; }
 svg .delayed { fill: var(--delayed); }
-svg .boundary { stroke: var(--fg); stroke-width: 1; stroke-dasharray: 3 2; opacity: .8; }
+svg .boundary { stroke: var(--fg); stroke-width: 1; stroke-dasharray: 3 2; opacity: .8; fill: none; }
 svg .mark-drop { fill: url(#wf-hatch); stroke: var(--dropped); stroke-width: 1; }
 svg path.mark-corrupt, svg path.mark-drop { fill: var(--dropped); stroke: none; }
 svg path.mark-duplicate { fill: var(--dup); } svg path.mark-reorder { fill: var(--reordered); } svg path.mark-truncate { fill: var(--truncated); }
 svg .mark-end line { stroke: var(--fg); stroke-width: 2; } svg .mark-end text { font-size: 11px; fill: var(--fg); }
 svg .flow { stroke-width: 1; opacity: .6; } svg line.flow.c-plain { stroke: var(--plain); } svg line.flow.c-dup { stroke: var(--dup); }
 svg line.flow.c-reordered { stroke: var(--reordered); } svg line.flow.c-truncated { stroke: var(--truncated); }
-svg .rung { stroke: var(--plain); stroke-width: 1; opacity: .7; } svg .rung.slow { stroke: var(--delayed); }
+svg .rung { stroke: var(--plain); stroke-width: 1; opacity: .7; fill: none; } svg .rung.slow { stroke: var(--delayed); }
 .legend { display: flex; flex-wrap: wrap; gap: 6px 16px; font-size: 12.5px; margin: 8px 0 4px; }
 .legend span { display: inline-flex; align-items: center; gap: 5px; }
 .legend i { display: inline-block; width: 18px; height: 11px; border-radius: 2px; }

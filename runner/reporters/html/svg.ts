@@ -40,7 +40,7 @@ function segmentTitle(s: Segment, lane: 'in' | 'out', unit: DirectionTimeline['u
       ? `${s.count} ${lane === 'in' ? 'reads' : 'writes'}, ${s.bytes} ${unit === 'bytes' ? 'B' : 'datagrams'}`
       : `${lane === 'in' ? 'in' : 'out'} ${what}, ${f(s.t)} ms`;
   const parts = [head];
-  let cls = CLASS_TEXT[s.cls];
+  let cls = s.mix ? '' : CLASS_TEXT[s.cls];
   if (!messagesKnown && s.cls === 'glued') cls = 'glued (several chunks in)';
   if (!messagesKnown && s.cls === 'split') cls = 'split (part of a chunk in)';
   if (cls) parts.push(cls);
@@ -70,17 +70,18 @@ export function renderTimeline(tl: DirectionTimeline, labels: LaneLabels, id: st
     `<text class="lane-label" x="4" y="${IN_Y + 15}">${escapeHtml(labels.in)}</text>`,
     `<text class="lane-label" x="4" y="${OUT_Y + 15}">${escapeHtml(labels.out)}</text>`,
   );
+  // One group per lane carries the y offset, so each piece is only x, width and its hover text.
   const lane = (segs: Segment[], y: number, which: 'in' | 'out'): void => {
+    const delayed: string[] = [];
+    parts.push(`<g class="lane ${which}" transform="translate(0 ${y})">`);
     segs.forEach((s, i) => {
-      const alt = i % 2 === 1 ? ' alt' : '';
-      const summ = s.count > 1 ? ' bin' : '';
-      parts.push(
-        `<rect class="seg c-${s.cls}${alt}${summ}" x="${f(x(s.start))}" y="${y}" width="${f(width(s.start, s.end))}" height="${LANE_H}"><title>${escapeHtml(segmentTitle(s, which, tl.unit, tl.messagesKnown))}</title></rect>`,
-      );
-      if (which === 'out' && s.delay !== undefined && s.delay >= DELAYED_MS) {
-        parts.push(`<rect class="delayed" x="${f(x(s.start))}" y="${y - 5}" width="${f(width(s.start, s.end))}" height="3"/>`);
-      }
+      const cls = `c-${s.cls}${i % 2 === 1 ? ' alt' : ''}`;
+      const w = f(width(s.start, s.end));
+      parts.push(`<rect class="${cls}" x="${f(x(s.start))}" width="${w}" height="${LANE_H}"><title>${escapeHtml(segmentTitle(s, which, tl.unit, tl.messagesKnown))}</title></rect>`);
+      if (which === 'out' && s.delay !== undefined && s.delay >= DELAYED_MS) delayed.push(`M${f(x(s.start))} -5h${w}v3h-${w}z`);
     });
+    if (delayed.length > 0) parts.push(`<path class="delayed" d="${delayed.join('')}"/>`);
+    parts.push('</g>');
   };
   lane(tl.in, IN_Y, 'in');
   lane(tl.out, OUT_Y, 'out');
@@ -96,8 +97,9 @@ export function renderTimeline(tl: DirectionTimeline, labels: LaneLabels, id: st
     }
   }
 
-  for (const b of tl.boundaries) {
-    parts.push(`<line class="boundary" x1="${f(x(b))}" y1="${IN_Y - 6}" x2="${f(x(b))}" y2="${OUT_Y + LANE_H + 4}"/>`);
+  if (tl.boundaries.length > 0) {
+    const d = tl.boundaries.map((b) => `M${f(x(b))} ${IN_Y - 6}V${OUT_Y + LANE_H + 4}`).join('');
+    parts.push(`<path class="boundary" data-count="${tl.boundaries.length}" d="${d}"><title>message ends</title></path>`);
   }
   for (const m of tl.markers) {
     const title = `<title>${escapeHtml(markerTitle(m, tl.unit))}</title>`;
@@ -129,10 +131,12 @@ export function renderTimeline(tl: DirectionTimeline, labels: LaneLabels, id: st
     `<line class="axis" x1="${LEFT}" y1="${LADDER_IN_Y}" x2="${W - RIGHT}" y2="${LADDER_IN_Y}"/>`,
     `<line class="axis" x1="${LEFT}" y1="${LADDER_OUT_Y}" x2="${W - RIGHT}" y2="${LADDER_OUT_Y}"/>`,
   );
+  // All rungs in two paths (prompt, slow): a few hundred bytes however many there are.
+  const rungs = { prompt: [] as string[], slow: [] as string[] };
   for (const l of tl.links) {
-    const slow = l.tOut - l.tIn >= DELAYED_MS ? ' slow' : '';
-    parts.push(`<line class="rung${slow}" x1="${f(tx(l.tIn))}" y1="${LADDER_IN_Y}" x2="${f(tx(l.tOut))}" y2="${LADDER_OUT_Y}"/>`);
+    rungs[l.tOut - l.tIn >= DELAYED_MS ? 'slow' : 'prompt'].push(`M${f(tx(l.tIn))} ${LADDER_IN_Y}L${f(tx(l.tOut))} ${LADDER_OUT_Y}`);
   }
+  for (const [kind, d] of Object.entries(rungs)) if (d.length > 0) parts.push(`<path class="rung ${kind}" d="${d.join('')}"/>`);
   parts.push(
     `<text class="tick" x="${LEFT}" y="${HEIGHT - 4}">0 ms</text>`,
     `<text class="tick" x="${W - RIGHT}" y="${HEIGHT - 4}" text-anchor="end">${f(tl.duration)} ms</text>`,

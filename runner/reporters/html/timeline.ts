@@ -8,8 +8,8 @@ import type { TraceEvent } from '../../../proxy/index.ts';
 import type { LinkTraceRecord } from '../../result.ts';
 
 /** Most drawn pieces per lane, ladder lines and message-end ticks per direction. */
-export const MAX_SEGMENTS = 160;
-export const MAX_LINKS = 120;
+export const MAX_SEGMENTS = 120;
+export const MAX_LINKS = 100;
 export const MAX_MARKERS = 100;
 /** An out chunk that left this much later than its first byte came in counts as delayed. */
 export const DELAYED_MS = 2;
@@ -187,6 +187,12 @@ function binMarkers(markers: Marker[], extent: number): Marker[] {
   return [...byKey.values()];
 }
 
+function sampleIndexes(length: number, max: number): number[] {
+  if (length <= max) return Array.from({ length }, (_, i) => i);
+  const step = length / max;
+  return Array.from({ length: max }, (_, i) => Math.floor(i * step));
+}
+
 function sample<T>(items: readonly T[], max: number): T[] {
   if (items.length <= max) return [...items];
   const step = items.length / max;
@@ -253,18 +259,19 @@ export function streamTimeline(link: LinkTraceRecord, messageEnds: readonly numb
 
   // Ladder: each in chunk to the out chunk carrying its first byte, and each out chunk to the
   // in chunk its first byte came in with — converging lines are glued, fanning lines are split.
+  // Only a sample is drawn, so only a sample is computed: a big trace costs no more than a small one.
   const outStarts = outs.map((c) => c.start);
-  const pairs = new Set<string>();
+  const pairs = new Set<number>();
   const links: TimeLink[] = [];
-  const add = (i: Chunk | undefined, o: Chunk | undefined): void => {
-    if (!i || !o || o.end <= i.start || o.start >= i.end) return;
-    const key = `${i.t}/${o.t}`;
-    if (pairs.has(key)) return;
-    pairs.add(key);
+  const add = (ii: number, oi: number): void => {
+    const i = ins[ii];
+    const o = outs[oi];
+    if (!i || !o || o.end <= i.start || o.start >= i.end || pairs.has(ii * outs.length + oi)) return;
+    pairs.add(ii * outs.length + oi);
     links.push({ tIn: i.t, tOut: o.t });
   };
-  for (const c of ins) add(c, outs[floorIndex(outStarts, c.start)]);
-  for (const o of outs) add(ins[floorIndex(inStarts, o.start)], o);
+  for (const ii of sampleIndexes(ins.length, MAX_LINKS)) add(ii, floorIndex(outStarts, ins[ii]!.start));
+  for (const oi of sampleIndexes(outs.length, MAX_LINKS)) add(floorIndex(inStarts, outs[oi]!.start), oi);
   links.sort((a, b) => a.tIn - b.tIn || a.tOut - b.tOut);
   const duration = Math.max(0, ...events.map((e) => e.t));
 

@@ -174,10 +174,10 @@ describe('index.html', () => {
       await framed.locator('summary').click();
       const up = framed.locator('figure[data-dir="upstream"] svg.timeline');
       await up.waitFor();
-      expect(await up.locator('line.boundary').count()).toBe(20); // the 20 messages' ends
-      expect(await up.locator('rect.seg.c-split').count()).toBeGreaterThan(0); // 1-9 byte pieces
+      expect(await up.locator('path.boundary').getAttribute('data-count')).toBe('20'); // the 20 messages' ends
+      expect(await up.locator('.lane.out rect.c-split').count()).toBeGreaterThan(0); // 1-9 byte pieces
       const down = framed.locator('figure[data-dir="downstream"] svg.timeline');
-      expect(await down.locator('rect.seg.c-glued').count()).toBeGreaterThan(0); // coalesced replies
+      expect(await down.locator('.lane.out rect.c-glued').count()).toBeGreaterThan(0); // coalesced replies
       await framed.scrollIntoViewIfNeeded();
       const shot = path.join(outDir, 'screenshots', 'framed-split.png');
       await framed.screenshot({ path: shot });
