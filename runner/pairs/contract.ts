@@ -37,9 +37,10 @@ export interface BuiltinPair {
   runClient(ctx: PairContext, target: Address): Promise<ClientReport>;
 }
 
-/** The usual verdict: every message sent came back intact, exactly once. */
+/** The usual verdict: every message sent came back intact, exactly once, in order. */
 export function verdict(m: PairMetrics): { survived: boolean; reason?: string } {
-  if (m.intact === m.sent && m.received === m.sent && m.corrupted === 0 && m.duplicated === 0) return { survived: true };
+  const clean = m.corrupted === 0 && m.duplicated === 0 && m.out_of_order === 0;
+  if (m.intact === m.sent && m.received === m.sent && clean) return { survived: true };
   const parts = [`${m.intact}/${m.sent} intact`];
   for (const k of ['lost', 'corrupted', 'duplicated', 'out_of_order', 'sticky_reads', 'partial_reads'] as const) {
     if (m[k] > 0) parts.push(`${k} ${m[k]}`);
