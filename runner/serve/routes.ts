@@ -160,6 +160,11 @@ export class Routes {
     return undefined;
   }
 
+  /** Resolves once every request taken so far has been answered. */
+  async idle(): Promise<void> {
+    await this.queue;
+  }
+
   /** Answer one request; errors become Toxiproxy's `{"error", "status"}` bodies. */
   handle(req: ApiRequest): Promise<ApiReply> {
     const run = async (): Promise<ApiReply> => {

@@ -109,6 +109,8 @@ export class ControlServer {
     // Keep-alive API connections would hold close() open; nothing more will be answered on them.
     this.server.closeAllConnections();
     await closed;
+    // A request already taken may still be starting a proxy: let it finish, then stop them all.
+    await this.routes.idle();
     await this.registry.close();
   }
 }
