@@ -1,11 +1,11 @@
 // `command`: a fake remote-command service; outputs from bytes to MiB from a fixed table. Never runs a shell.
 import type { Socket } from 'node:net';
 import { Rng, mixSeed } from '../../proxy/index.ts';
-import { type BuiltinPair, type ClientReport, type PairContext, verdict } from './contract.ts';
+import { type BuiltinPair, type ClientReport, type PairContext, finalReport } from './contract.ts';
 import { BoundaryRecorder } from './boundaries.ts';
 import { codecFor } from './codecs.ts';
 import { FrameReader } from './frames.ts';
-import { ReadClassifier, emptyMetrics } from './metrics.ts';
+import { ReadClassifier, countReply, emptyMetrics } from './metrics.ts';
 import { Receiver } from './recv.ts';
 import { connectTcp, startTcpServer } from './tcp-server.ts';
 import { ReadTimeoutError } from './waiter.ts';
@@ -146,17 +146,12 @@ async function runClient(ctx: PairContext, target: Parameters<BuiltinPair['runCl
         }
       }
       if (got === null) continue;
-      m.received++;
-      m.bytes += got.length;
-      if (got.equals(want)) m.intact++;
-      else m.corrupted++;
+      countReply(m, got.length, got.equals(want));
     }
   } finally {
     socket.destroy();
   }
-  m.lost = m.sent - m.received;
-  m.duration_ms = Math.round(performance.now() - started);
-  return { metrics: m, boundaries: bounds.value, ...verdict(m) };
+  return finalReport(m, started, bounds.value);
 }
 
 export const command: BuiltinPair = {

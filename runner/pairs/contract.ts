@@ -47,3 +47,10 @@ export function verdict(m: PairMetrics): { survived: boolean; reason?: string } 
   }
   return { survived: false, reason: parts.join(', ') };
 }
+
+/** Close a stream client's books: what never came back is lost; the verdict follows. */
+export function finalReport(m: PairMetrics, startedAt: number, boundaries?: MessageBoundaries): ClientReport {
+  m.lost = Math.max(0, m.sent - m.received);
+  m.duration_ms = Math.round(performance.now() - startedAt);
+  return { metrics: m, ...(boundaries ? { boundaries } : {}), ...verdict(m) };
+}

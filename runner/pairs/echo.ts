@@ -1,11 +1,11 @@
 // `echo`: N seeded messages, echoed back upper-cased and verified (DESIGN §5).
 import type { Socket } from 'node:net';
-import { type BuiltinPair, type ClientReport, type PairContext, verdict } from './contract.ts';
+import { type BuiltinPair, type ClientReport, type PairContext, finalReport } from './contract.ts';
 import { BoundaryRecorder } from './boundaries.ts';
 import { codecFor } from './codecs.ts';
 import { FrameReader } from './frames.ts';
 import { makeMessages, upperAscii } from './messages.ts';
-import { ReadClassifier, emptyMetrics } from './metrics.ts';
+import { ReadClassifier, countReply, emptyMetrics } from './metrics.ts';
 import { Receiver } from './recv.ts';
 import { connectTcp, startTcpServer } from './tcp-server.ts';
 import { ReadTimeoutError } from './waiter.ts';
@@ -79,18 +79,13 @@ async function runClient(ctx: PairContext, target: Parameters<BuiltinPair['runCl
           if (!(err instanceof ReadTimeoutError)) ended = true;
         }
         if (got === null) continue;
-        m.received++;
-        m.bytes += got.length;
-        if (got.equals(want)) m.intact++;
-        else m.corrupted++;
+        countReply(m, got.length, got.equals(want));
       }
     }
   } finally {
     socket.destroy();
   }
-  m.lost = Math.max(0, m.sent - m.received);
-  m.duration_ms = Math.round(performance.now() - started);
-  return { metrics: m, boundaries: bounds.value, ...verdict(m) };
+  return finalReport(m, started, bounds.value);
 }
 
 export const echo: BuiltinPair = {

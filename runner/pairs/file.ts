@@ -4,11 +4,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { type BuiltinPair, type ClientReport, type PairContext, verdict } from './contract.ts';
+import { type BuiltinPair, type ClientReport, type PairContext, finalReport } from './contract.ts';
 import { BoundaryRecorder } from './boundaries.ts';
 import { jsonHeaderFraming } from './codecs.ts';
 import { makeMessages } from './messages.ts';
-import { emptyMetrics } from './metrics.ts';
+import { countReply, emptyMetrics } from './metrics.ts';
 import { FrameReader } from './frames.ts';
 import { Receiver } from './recv.ts';
 import { connectTcp, startTcpServer } from './tcp-server.ts';
@@ -128,17 +128,12 @@ async function runClient(ctx: PairContext, target: Parameters<BuiltinPair['runCl
         ctx.log.debug({ err: (err as Error).message }, 'file client read failed');
         break;
       }
-      m.received++;
-      m.bytes += body.length;
-      if (ack.ok && ack.md5 === header.md5 && ack.file_name === header.file_name) m.intact++;
-      else m.corrupted++;
+      countReply(m, body.length, ack.ok && ack.md5 === header.md5 && ack.file_name === header.file_name);
     }
   } finally {
     socket.destroy();
   }
-  m.lost = m.sent - m.received;
-  m.duration_ms = Math.round(performance.now() - started);
-  return { metrics: m, boundaries: bounds.value, ...verdict(m) };
+  return finalReport(m, started, bounds.value);
 }
 
 export const file: BuiltinPair = {

@@ -32,6 +32,14 @@ export function emptyMetrics(): PairMetrics {
   };
 }
 
+/** Count one reply the client got: intact when it is exactly what was expected. */
+export function countReply(m: PairMetrics, bytes: number, intact: boolean): void {
+  m.received++;
+  m.bytes += bytes;
+  if (intact) m.intact++;
+  else m.corrupted++;
+}
+
 /**
  * Classifies each read of a byte stream against where its messages really begin and end.
  * Message lengths are announced as they are sent; reads arrive in order.
