@@ -6,7 +6,8 @@ import type { Address } from './address.ts';
 import type { Capture } from './capture.ts';
 import type { ProxyConfig, ResolvedFault } from './config.ts';
 import { StreamLink } from './link.ts';
-import { Rng, mixSeed, type Direction } from './rng.ts';
+import { applicable } from './probability.ts';
+import type { Direction } from './rng.ts';
 import { silentLogger } from './silent-logger.ts';
 
 export interface TcpProxyOptions {
@@ -19,13 +20,6 @@ export interface TcpProxyOptions {
   traceLimit?: number;
   /** Record both legs of every connection as packets (--pcap). */
   capture?: Capture;
-}
-
-/** Decide once per connection and direction which faults apply (the `probability` option). */
-function applicable(faults: readonly ResolvedFault[], seed: number, conn: number, dir: Direction): ResolvedFault[] {
-  if (faults.every((f) => (f.options.probability ?? 1) >= 1)) return [...faults];
-  const rng = new Rng(mixSeed(seed, conn, dir === 'upstream' ? 1 : 2, 0x70b));
-  return faults.filter((f) => rng.chance(f.options.probability ?? 1));
 }
 
 /** One proxied connection: the client socket, the upstream socket and a link each way. */
