@@ -47,7 +47,8 @@ describe('scenario library', () => {
     );
     const summary = JSON.parse(readFileSync(path.join(outDir, 'summary.json'), 'utf8')) as RunSummary;
     expect(summary.scenarios.map((s) => `${s.name}: ${s.status} ${s.reasons.join('; ')}`).filter((l) => !l.includes(': met'))).toEqual([]);
-    expect(summary.totals.scenarios).toBeGreaterThanOrEqual(6);
+    expect(summary.totals.scenarios).toBeGreaterThanOrEqual(9);
+    expect(new Set(summary.scenarios.map((s) => s.protocol))).toEqual(new Set(['tcp', 'udp']));
     expect(code).toBe(0);
   });
 });
