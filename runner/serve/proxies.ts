@@ -336,8 +336,9 @@ export class ProxyRegistry {
         applied.push(this.proxies.get(input.name)!);
         continue;
       }
+      // As Toxiproxy: the old proxy stops first (it may hold the port); if the new one then
+      // cannot start, the old one stays, stopped.
       await this.proxies.get(input.name)?.stop();
-      this.proxies.delete(input.name);
       try {
         if (input.enabled) await fresh.start();
       } catch (err) {

@@ -182,16 +182,17 @@ export function parseNewToxic(body: unknown, protocol: Protocol, taken: (name: s
 
 /**
  * An updated toxic: `attributes` are merged into the old ones, `toxicity` replaced when given;
- * name, type and stream never change (as in Toxiproxy). For our own fault types, an attribute
- * set to null is removed, so exclusive options (split's size vs min/max) can be switched.
+ * name, type and stream never change (as in Toxiproxy). An attribute set to null is left as it
+ * is for Toxiproxy's types (Go's decoder does so) and removed for our own fault types, so that
+ * exclusive options (split's size vs min/max) can be switched.
  */
 export function updatedToxic(old: Toxic, body: unknown, protocol: Protocol): Toxic {
   if (!isObject(body)) throw badBody(`expected a JSON object, found ${describeValue(body)}`);
   const toxicity = optionalToxicity(body) ?? old.toxicity;
   const merged: Record<string, unknown> = { ...old.attributes };
   for (const [key, value] of Object.entries(optionalAttributes(body))) {
-    if (value === null) delete merged[key];
-    else merged[key] = value;
+    if (value !== null) merged[key] = value;
+    else if (!TOXIPROXY_TYPES[old.type]) delete merged[key];
   }
   const { attributes } = resolve(old.type, merged, protocol);
   return { ...old, toxicity, attributes };
