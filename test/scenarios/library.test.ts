@@ -41,7 +41,7 @@ describe('scenario library', () => {
     out.resume();
     const outDir = path.join(tmp, 'subset');
     const code = await main(
-      ['run', library, '--grep', 'sticky-coalesce|split-mtu|command-json-header$|file-json-header|json-header-python-pair', '--out', outDir, '--log-level', 'silent'],
+      ['run', library, '--grep', 'sticky-coalesce|split-mtu|command-json-header$|file-json-header|json-header-python-pair|loss-random-naive|reliable-loss|truncate-naive', '--out', outDir, '--log-level', 'silent'],
       out,
       new PassThrough(),
     );
