@@ -254,3 +254,14 @@ export async function throughProxy<S extends Server = Server>(
   await joined(conn);
   return { server, proxy, port, client, conn };
 }
+
+/**
+ * Send far more than the kernel buffers hold through a proxy with `section` to a server that
+ * never reads, so the proxy's writes stay pending; resolves with what the client then sees.
+ */
+export async function floodStalledServer(cleanup: Cleanup, section: unknown): Promise<Collected> {
+  const { client } = await throughProxy(cleanup, section, { server: sinkServer((s) => s.pause()) });
+  const seen = collect(client);
+  for (let i = 0; i < 200; i++) client.write(pattern(64 * 1024));
+  return seen;
+}

@@ -1,6 +1,6 @@
 // TcpProxy: passthrough, forwarding of FIN and RST, survival of dead peers, and `probability`.
 import { once } from 'node:events';
-import net from 'node:net';
+import net, { type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { TcpProxy } from '../../proxy/tcp.ts';
 import {
@@ -133,13 +133,14 @@ describe('TcpProxy survives its peers', () => {
     await serves(proxy, port, cleanup);
   });
 
-  it('an upstream that resets mid-stream: the client gets ECONNRESET, the proxy serves on', async () => {
+  /** A proxy whose upstream's first connection meets `fate` on its first read; later ones echo. */
+  async function firstUpstreamDies(fate: (s: Socket) => void) {
     let victim = true;
     const server = await cleanup.server(
       startServer((s) => {
         if (!victim) return void s.pipe(s);
         victim = false;
-        s.once('data', () => s.resetAndDestroy());
+        s.once('data', () => fate(s));
       }),
     );
     const { proxy, port } = await cleanup.proxy({}, server.port);
@@ -148,27 +149,18 @@ describe('TcpProxy survives its peers', () => {
     const conn = await accepted;
     const seen = collect(client);
     client.write('hello');
-    expect((await seen).error?.code).toBe('ECONNRESET');
+    return { proxy, port, client, conn, result: await seen };
+  }
+
+  it('an upstream that resets mid-stream: the client gets ECONNRESET, the proxy serves on', async () => {
+    const { proxy, port, conn, result } = await firstUpstreamDies((s) => s.resetAndDestroy());
+    expect(result.error?.code).toBe('ECONNRESET');
     await connectionClosed(proxy, conn);
     await serves(proxy, port, cleanup);
   });
 
   it('an upstream that closes mid-stream: the client reads EOF, the connection ends, the proxy serves on', async () => {
-    let victim = true;
-    const server = await cleanup.server(
-      startServer((s) => {
-        if (!victim) return void s.pipe(s);
-        victim = false;
-        s.once('data', () => s.end('bye'));
-      }),
-    );
-    const { proxy, port } = await cleanup.proxy({}, server.port);
-    const accepted = nextConnection(proxy);
-    const client = await cleanup.connect(port);
-    const conn = await accepted;
-    const seen = collect(client);
-    client.write('hello');
-    const result = await seen;
+    const { proxy, port, client, conn, result } = await firstUpstreamDies((s) => s.end('bye'));
     expect(result.error).toBeUndefined();
     expect(result.data.toString()).toBe('bye');
     client.end();

@@ -1,7 +1,6 @@
 // `wirefault proxy` end to end, as a user runs it: a child process, its one ready line, traffic
 // through it, a clean stop on a signal, and exit code 2 with the key named on bad input.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
