@@ -19,7 +19,7 @@ export interface RunOptions {
   log: Logger;
   /** Aborts the scenario early (shutdown). */
   signal?: AbortSignal;
-  /** Write a packet capture of the scenario under this report folder (--pcap); TCP only for now. */
+  /** Write a packet capture of the scenario under this report folder (--pcap). */
   pcapDir?: string;
 }
 
@@ -96,7 +96,7 @@ export async function runScenario(scenario: LoadedScenario, opts: RunOptions): P
       serverProc = started.process;
       target = started.address;
     }
-    if (opts.pcapDir && scenario.protocol === 'tcp') capture = openScenarioCapture(opts.pcapDir, result, log);
+    if (opts.pcapDir) capture = openScenarioCapture(opts.pcapDir, result, log);
     proxy = await startScenarioProxy(scenario, target, seed, log, capture?.capture);
     log.debug({ proxy: formatAddress(proxy.address), target: formatAddress(target), seed }, 'scenario started');
 

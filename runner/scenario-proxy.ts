@@ -39,7 +39,7 @@ export async function startScenarioProxy(
   target: Address,
   seed: number,
   log: Logger,
-  /** Packet capture of both legs (--pcap); TCP only for now. */
+  /** Packet capture of both legs (--pcap). */
   capture?: Capture,
 ): Promise<ScenarioProxy> {
   const listen = scenario.proxy.listen ?? { host: '127.0.0.1', port: 0 };
@@ -52,7 +52,7 @@ export async function startScenarioProxy(
   };
   let proxy: TcpProxy | UdpProxy;
   if (scenario.protocol === 'udp') {
-    const udp = new UdpProxy(opts);
+    const udp = new UdpProxy({ ...opts, ...(capture ? { capture } : {}) });
     udp.on('session', track);
     proxy = udp;
   } else {
