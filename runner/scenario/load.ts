@@ -25,6 +25,8 @@ interface SourceFile {
   file: string;
   doc: Document.Parsed;
   lines: LineCounter;
+  /** The document as plain data, converted once. */
+  data: unknown;
 }
 
 export interface LoadedScenario {
@@ -61,7 +63,15 @@ function readSource(file: string, from?: { file: string; key: KeyPath }): Source
     const at = pos ? `:${pos.line}:${pos.col}` : '';
     throw new ScenarioReadError(`${file}${at}`, `not valid YAML: ${first.message.split('\n')[0]}`);
   }
-  return { file, doc, lines };
+  // Aliases are resolved only here, and the yaml library throws (a ReferenceError) for one with
+  // no anchor and for an alias "billion laughs": bad input, to be reported like a syntax error.
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (err) {
+    throw new ScenarioReadError(file, `not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return { file, doc, lines, data };
 }
 
 function position(src: SourceFile, segments: KeyPath): { line: number; column: number } | undefined {
@@ -108,7 +118,7 @@ export function loadScenario(file: string): LoadedScenario {
     seen.push(current);
     const src = readSource(current, from);
     chain.push(src);
-    const data: unknown = src.doc.toJS();
+    const data = src.data;
     if (data === null || typeof data !== 'object' || Array.isArray(data)) {
       throw new ScenarioInvalidError(current, [
         { path: '', expected: 'a mapping of scenario keys', found: data === null ? 'an empty document' : typeof data },
@@ -124,7 +134,7 @@ export function loadScenario(file: string): LoadedScenario {
   // Merge from the root base down to the child; the child wins.
   let merged: Record<string, unknown> = {};
   for (const src of [...chain].reverse()) {
-    merged = deepmerge(merged, src.doc.toJS() as Record<string, unknown>) as Record<string, unknown>;
+    merged = deepmerge(merged, src.data as Record<string, unknown>) as Record<string, unknown>;
   }
   delete merged.extends;
 
