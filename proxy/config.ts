@@ -103,10 +103,11 @@ function validateChain(raw: unknown, protocol: Protocol, at: KeyPath, issues: Is
       return;
     }
     const [name, options] = Object.entries(item)[0]!;
-    const def = faults[name];
+    // Own keys only: a fault named `toString` or `constructor` must not find Object.prototype's.
+    const def = Object.hasOwn(faults, name) ? faults[name] : undefined;
     if (!def) {
       const known = Object.keys(faults).join(', ');
-      const why = other[name] ? ` (${name} is a ${protocol === 'tcp' ? 'udp' : 'tcp'} fault)` : '';
+      const why = Object.hasOwn(other, name) ? ` (${name} is a ${protocol === 'tcp' ? 'udp' : 'tcp'} fault)` : '';
       issues.push(issue([...here, name], `a ${protocol} fault: one of ${known}`, JSON.stringify(name) + why));
       return;
     }
