@@ -7,6 +7,7 @@ import { delay } from './tcp/delay.ts';
 import { drop } from './tcp/drop.ts';
 import { limit } from './tcp/limit.ts';
 import { reset } from './tcp/reset.ts';
+import { slowClose } from './tcp/slow-close.ts';
 import { split } from './tcp/split.ts';
 import { throttle } from './tcp/throttle.ts';
 import { corrupt as udpCorrupt } from './udp/corrupt.ts';
@@ -29,6 +30,7 @@ export const TCP_FAULTS = {
   close,
   blackhole,
   limit,
+  slow_close: slowClose,
 } as const;
 
 /** UDP (datagram) faults, DESIGN §4. */

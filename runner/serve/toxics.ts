@@ -65,11 +65,11 @@ const TOXIPROXY_TYPES: Record<string, ToxiproxyType> = {
     }),
   },
   limit_data: { defaults: { bytes: 0 }, fault: (a) => ({ name: 'limit', options: { bytes: a.bytes } }) },
-};
-
-/** Toxiproxy types with no wirefault fault yet: refused with the reason rather than ignored. */
-const NOT_YET: Record<string, string> = {
-  slow_close: 'slow_close is not supported yet: no wirefault fault delays only the close (docs/serve.md)',
+  // The close waits `delay` ms after the data; 0 changes nothing.
+  slow_close: {
+    defaults: { delay: 0 },
+    fault: (a) => (a.delay! > 0 ? { name: 'slow_close', options: { ms: a.delay } } : undefined),
+  },
 };
 
 /** Fault names the Toxiproxy types become; a type is offered only where its fault exists. */
@@ -172,8 +172,6 @@ export function parseNewToxic(body: unknown, protocol: Protocol, taken: (name: s
   const name = optionalString(body, 'name') || `${type}_${streamText}`;
   const toxicity = optionalToxicity(body) ?? 1;
   const given = optionalAttributes(body);
-  const why = NOT_YET[type];
-  if (why) throw ERR_INVALID_TOXIC_TYPE.with(why);
   if (!TOXIPROXY_TYPES[type] && !faultsFor(protocol)[type]) throw ERR_INVALID_TOXIC_TYPE;
   if (taken(name)) throw ERR_TOXIC_ALREADY_EXISTS;
   const { attributes } = resolve(type, given, protocol);

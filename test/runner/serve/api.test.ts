@@ -36,9 +36,6 @@ describe('wirefault serve: errors', () => {
     expect(stream.json).toEqual({ error: 'stream was invalid, can be either upstream or downstream', status: 400 });
     const type = await api(control.url, 'POST', '/proxies/db/toxics', { type: 'teleport' });
     expect(type.json).toEqual({ error: 'invalid toxic type', status: 400 });
-    const slowClose = await api(control.url, 'POST', '/proxies/db/toxics', { type: 'slow_close', attributes: { delay: 10 } });
-    expect(slowClose.status).toBe(400);
-    expect(slowClose.json.error).toMatch(/^invalid toxic type: slow_close is not supported yet/);
 
     const attr = await api(control.url, 'POST', '/proxies/db/toxics', { type: 'latency', attributes: { latency: 'slow' } });
     expect(attr.status).toBe(400);
@@ -195,6 +192,22 @@ describe('wirefault serve: proxies', () => {
     const back = readBytes(client, 1000);
     client.write(pattern(1000));
     expect((await back).data.equals(pattern(1000))).toBe(true);
+  });
+});
+
+describe('wirefault serve: slow_close', () => {
+  it('delivers the data at once and holds the FIN for delay ms', async () => {
+    const { control, port } = await withProxy();
+    const created = await api(control.url, 'POST', '/proxies/db/toxics', { type: 'slow_close', attributes: { delay: 150 } });
+    expect(created.status).toBe(200);
+    expect(created.json).toMatchObject({ name: 'slow_close_downstream', type: 'slow_close', attributes: { delay: 150 } });
+    const client = await serve.connect(port);
+    const got = collect(client);
+    const sent = performance.now();
+    client.end(pattern(100));
+    const result = await got;
+    expect(result.data.equals(pattern(100))).toBe(true);
+    expect(performance.now() - sent).toBeGreaterThanOrEqual(140); // a lower bound only
   });
 });
 
