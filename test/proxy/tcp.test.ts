@@ -105,8 +105,7 @@ describe('TcpProxy survives its peers', () => {
     await connectionClosed(proxy, conn);
     expect(proxy.connections.size).toBe(0);
 
-    const live = await startServer((s) => s.pipe(s));
-    await live.close(); // the port was free above; now bind it for real on the same number
+    // Now bring an upstream up on that very port: the same proxy must serve the next client.
     const revived = net.createServer({ allowHalfOpen: true }, (s) => s.pipe(s));
     revived.listen(port, '127.0.0.1');
     await once(revived, 'listening');
