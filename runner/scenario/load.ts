@@ -42,6 +42,59 @@ export interface LoadedScenario {
   raw: Record<string, unknown>;
 }
 
+/**
+ * How deep a document may nest. The yaml parser recurses per level and overflows the stack near
+ * a thousand; an overflow that lands inside V8's regexp compiler aborts the whole process
+ * ("RegExpCompiler Allocation failed") instead of throwing. So depth is bounded before parsing,
+ * far above what any scenario needs and far below where the parser gives out.
+ */
+const MAX_NESTING = 128;
+
+/**
+ * An upper bound of the nesting depth of YAML text, without parsing it: on each line, the
+ * column where the content starts (block levels each need one more column of indentation or a
+ * compact `- `, `? `, `: `), plus the open flow brackets carried from earlier lines. Quotes and
+ * comments are not understood, so brackets inside strings count too: only an overestimate.
+ * Returns the bound and the line where it is reached.
+ */
+function nestingBound(text: string): { depth: number; line: number } {
+  let worst = 0;
+  let worstLine = 1;
+  let flow = 0;
+  let line = 1;
+  let atStart = true;
+  let column = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
+      line++;
+      atStart = true;
+      column = 0;
+      continue;
+    }
+    // Leading spaces, tabs and block indicators: the content's column.
+    if (atStart && (c === 32 || c === 9 || c === 45 || c === 63 || c === 58)) {
+      column++;
+    } else {
+      if (atStart && column + flow > worst) {
+        worst = column + flow;
+        worstLine = line;
+      }
+      atStart = false;
+      if (c === 91 || c === 123) {
+        flow++;
+        if (flow + column > worst) {
+          worst = flow + column;
+          worstLine = line;
+        }
+      } else if ((c === 93 || c === 125) && flow > 0) {
+        flow--;
+      }
+    }
+  }
+  return { depth: worst, line: worstLine };
+}
+
 function readSource(file: string, from?: { file: string; key: KeyPath }): SourceFile {
   let text: string;
   try {
@@ -54,6 +107,10 @@ function readSource(file: string, from?: { file: string; key: KeyPath }): Source
       ]);
     }
     throw new ScenarioReadError(file, `cannot read the file (${code})`);
+  }
+  const nesting = nestingBound(text);
+  if (nesting.depth > MAX_NESTING) {
+    throw new ScenarioReadError(`${file}:${nesting.line}`, `nested deeper than ${MAX_NESTING} levels; a scenario needs a handful`);
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
