@@ -37,6 +37,12 @@ export interface StreamLinkOptions {
   conn: number;
   seed: number;
   faults: readonly ResolvedFault[];
+  /**
+   * Each fault's place in the configured chain, which seeds its generator. A connection that
+   * skips a fault (its `probability`) leaves a gap, so the faults after it draw as they would
+   * have anyway. Defaults to the index in `faults`.
+   */
+  positions?: readonly number[];
   maxBuffer: number;
   traceLimit?: number;
   /** Packet capture (--pcap): sees every chunk in and out, and the trace's fault events. */
@@ -258,11 +264,11 @@ export class StreamLink {
     this.tap = opts.tap;
     this.sink = new Sink(this, opts.sink);
     this.gate = new Gate(this, this.sink, true);
-    this.first = this.build(opts.faults, this.gate);
+    this.first = this.build(opts.faults, this.gate, opts.positions);
   }
 
   /** Build a chain for `faults` ending at `gate`; returns where its input goes. */
-  private build(faults: readonly ResolvedFault[], gate: Gate): StreamOut {
+  private build(faults: readonly ResolvedFault[], gate: Gate, positions?: readonly number[]): StreamOut {
     const { opts } = this;
     // Build the chain back to front so each stage knows where its output goes.
     let next: StreamOut = gate;
@@ -274,7 +280,7 @@ export class StreamLink {
     }
     faults.forEach((spec, i) => {
       const stage = stages[i]!;
-      const rng = new Rng(faultSeed(opts.seed, opts.conn, opts.dir, i));
+      const rng = new Rng(faultSeed(opts.seed, opts.conn, opts.dir, positions?.[i] ?? i));
       const def = TCP_FAULTS[spec.name as keyof typeof TCP_FAULTS];
       stage.fault = (def.create as (o: unknown, c: unknown) => StreamFault)(spec.options, {
         rng,
@@ -293,12 +299,12 @@ export class StreamLink {
    * the new chain count offsets and times from this call and draw from fresh generators, seeded
    * as on a new connection.
    */
-  replaceFaults(faults: readonly ResolvedFault[]): void {
+  replaceFaults(faults: readonly ResolvedFault[], positions?: readonly number[]): void {
     const oldFirst = this.first;
     const oldGate = this.gate;
     const gate = new Gate(this, this.sink, false);
     this.gate = gate;
-    this.first = this.build(faults, gate);
+    this.first = this.build(faults, gate, positions);
     if (oldFirst instanceof Stage) oldFirst.enqueueHandover(() => oldGate.handOver(gate));
     else oldGate.handOver(gate);
   }

@@ -6,7 +6,7 @@ import type { Address } from './address.ts';
 import type { Capture } from './capture.ts';
 import type { ProxyConfig, ResolvedFault } from './config.ts';
 import { StreamLink } from './link.ts';
-import { applicable } from './probability.ts';
+import { applicableAt } from './probability.ts';
 import type { Direction } from './rng.ts';
 import { silentLogger } from './silent-logger.ts';
 
@@ -172,7 +172,8 @@ export class TcpProxy extends EventEmitter<TcpProxyEvents> {
     for (const dir of ['upstream', 'downstream'] as const) {
       if (JSON.stringify(old[dir]) === JSON.stringify(this.chains[dir])) continue;
       for (const conn of this.connections) {
-        conn[dir]?.replaceFaults(applicable(this.chains[dir], this.opts.seed, conn.index, dir));
+        const { faults, positions } = applicableAt(this.chains[dir], this.opts.seed, conn.index, dir);
+        conn[dir]?.replaceFaults(faults, positions);
       }
     }
   }
@@ -186,7 +187,7 @@ export class TcpProxy extends EventEmitter<TcpProxyEvents> {
         dir,
         conn: conn.index,
         seed,
-        faults: applicable(this.chains[dir], seed, conn.index, dir),
+        ...applicableAt(this.chains[dir], seed, conn.index, dir),
         maxBuffer: config.maxBuffer,
         traceLimit: this.opts.traceLimit,
         tap: this.opts.capture?.tcpTap(conn, dir),

@@ -213,3 +213,22 @@ describe('probability', () => {
     expect(await applied(0.5, 10, 120)).not.toEqual(a);
   });
 });
+
+describe('probability and the other faults of the chain', () => {
+  const cleanup = useCleanup();
+
+  /** The corrupted bytes of one connection whose chain starts with a fault that may not apply. */
+  async function corruptedWith(probability: number): Promise<Buffer> {
+    const chain = [{ drop: { at: 1e9, probability } }, { corrupt: { rate: 0.01 } }];
+    const { server, client } = await throughProxy(cleanup, { upstream: chain }, { server: sinkServer(), seed: 77 });
+    client.end(pattern(20_000));
+    return (await server.received()).data;
+  }
+
+  it('whether an earlier fault applies does not change a later fault’s draws', async () => {
+    const applied = await corruptedWith(1);
+    const skipped = await corruptedWith(0);
+    expect(applied.equals(pattern(20_000))).toBe(false);
+    expect(skipped.equals(applied)).toBe(true);
+  });
+});
