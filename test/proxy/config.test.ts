@@ -57,6 +57,7 @@ describe('proxy section validation', () => {
       { close: { after_ms: 10, half: true } },
       { blackhole: { after_bytes: 5, close_after_ms: 100 } },
       { limit: { bytes: 10, probability: 0.5 } },
+      { slow_close: { ms: 5 } },
     ];
     expect(paths({ upstream: chain })).toEqual([]);
     expect(new Set(chain.map((f) => Object.keys(f)[0]))).toEqual(new Set(Object.keys(TCP_FAULTS)));
