@@ -62,12 +62,15 @@ export async function proxyCommand(args: string[], out: NodeJS.WritableStream): 
     seed,
     log,
   };
+  // Handle the stop signals before announcing readiness: a SIGTERM sent the moment the ready
+  // line is read must stop the proxy cleanly, not find no handler and kill the process.
+  const stop = Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]).then(() => 'signal');
   const proxy = config.protocol === 'udp' ? new UdpProxy(options) : new TcpProxy(options);
   const addr = await proxy.listen();
   log.info({ scenario: scenario.name, seed, target: formatAddress(finalTarget) }, 'proxy ready');
   out.write(`${JSON.stringify({ listening: formatAddress(addr), protocol: config.protocol })}\n`);
 
-  const signal = await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]).then(() => 'signal');
+  const signal = await stop;
   log.info({ signal }, 'stopping');
   await proxy.close();
   return 0;
