@@ -105,16 +105,23 @@ describe('wirefault proxy (child process)', () => {
     expect(run.stdout()).toBe(`${line}\n`);
   });
 
+  it('exits 0 on a signal sent the instant the ready line arrives', async () => {
+    const file = scenario('instant.yaml', 'proxy: {}\n');
+    const run = wirefault(['proxy', file, '--target', `127.0.0.1:${server.port}`]);
+    await firstLine(run);
+    // A supervisor may stop the proxy at once: its handlers must already be there.
+    run.child.kill('SIGTERM');
+    expect(await run.exit).toEqual({ code: 0, signal: null });
+  });
+
   it('stops on SIGINT too, closing a connection still open', async () => {
     const file = scenario('plain.yaml', 'proxy: {}\n');
     const run = wirefault(['proxy', file, '--target', `127.0.0.1:${server.port}`]);
     const ready = JSON.parse(await firstLine(run)) as { listening: string };
     const client = await connect(Number(ready.listening.split(':')[1]));
     try {
-      // One round trip first: the command prints its ready line before it installs its signal
-      // handlers, so a signal sent the instant the line arrives can still kill it outright.
       client.write('ping');
-      await readBytes(client, 4);
+      await readBytes(client, 4); // the connection is live through the proxy
       const seen = collect(client);
       run.child.kill('SIGINT');
       expect((await run.exit).code).toBe(0);
