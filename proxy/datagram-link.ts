@@ -34,6 +34,8 @@ export interface DatagramLinkOptions {
   session: number;
   seed: number;
   faults: readonly ResolvedFault[];
+  /** Each fault's place in the configured chain (seeds its generator); default: its index here. */
+  positions?: readonly number[];
   /** Bytes this direction may hold in delay/throttle/reorder queues. */
   maxBuffer: number;
   traceLimit?: number;
@@ -195,7 +197,7 @@ export class DatagramLink {
     opts.faults.forEach((spec, i) => {
       const def = UDP_FAULTS[spec.name as keyof typeof UDP_FAULTS];
       const context: DatagramContext = {
-        rng: new Rng(faultSeed(opts.seed, opts.session, opts.dir, i)),
+        rng: new Rng(faultSeed(opts.seed, opts.session, opts.dir, opts.positions?.[i] ?? i)),
         discard: (d, note) => this.discard(d, note),
         note: (kind, index, size, note) => this.trace.record(kind, index, size, note),
         room: (bytes) => this.room(bytes),

@@ -3,17 +3,10 @@ import type { ResolvedFault } from './config.ts';
 import { Rng, mixSeed, type Direction } from './rng.ts';
 
 /**
- * Decide once per connection (TCP) or session (UDP) and direction which faults apply. Drawn
- * from its own seed, so whether a fault applies never shifts any fault's own decisions.
- */
-export function applicable(faults: readonly ResolvedFault[], seed: number, index: number, dir: Direction): ResolvedFault[] {
-  return applicableAt(faults, seed, index, dir).faults;
-}
-
-/**
- * The same decision, with each applying fault's place in the configured chain. A fault's
- * generator is seeded by that place, so seeding by it (not by the place among the faults that
- * apply) keeps a skipped fault from shifting the draws of the faults after it.
+ * Decide once per connection (TCP) or session (UDP) and direction which faults apply, drawn from
+ * its own seed, and return each applying fault's place in the configured chain. A fault's
+ * generator is seeded by that place (not by its place among the faults that apply), so a skipped
+ * fault never shifts the draws of the faults after it.
  */
 export function applicableAt(
   chain: readonly ResolvedFault[],

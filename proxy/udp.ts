@@ -7,7 +7,7 @@ import { formatAddress, type Address } from './address.ts';
 import type { Capture } from './capture.ts';
 import type { ProxyConfig } from './config.ts';
 import { DatagramLink, HELD_DATAGRAM_SHARE } from './datagram-link.ts';
-import { applicable } from './probability.ts';
+import { applicableAt } from './probability.ts';
 import type { Direction } from './rng.ts';
 import { silentLogger } from './silent-logger.ts';
 import { Timers } from './timers.ts';
@@ -91,7 +91,8 @@ export class UdpSession {
         dir,
         session: index,
         seed,
-        faults: applicable(dir === 'upstream' ? config.upstream : config.downstream, seed, index, dir),
+        // Seeded by place in the configured chain: a fault skipped by `probability` shifts nothing.
+        ...applicableAt(dir === 'upstream' ? config.upstream : config.downstream, seed, index, dir),
         maxBuffer: config.maxBuffer,
         traceLimit: setup.traceLimit,
         tap: capture?.udpTap(ends, dir),

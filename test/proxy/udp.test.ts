@@ -244,6 +244,16 @@ describe('UdpProxy determinism and probability', () => {
     expect(first.length).toBeGreaterThan(100);
   });
 
+  it('a fault skipped by probability does not shift the draws of the faults after it', async () => {
+    const sent = numberedSeries(200);
+    const drop = { drop: { rate: 0.3 } };
+    // drop sits second in both chains: the skipped duplicate and the no-op delay leave it alone.
+    const skipped = await throughUpstream(cleanup, [{ duplicate: { rate: 1, probability: 0 } }, drop], sent, { seed: 5 });
+    const noop = await throughUpstream(cleanup, [{ delay: { ms: 0 } }, drop], sent, { seed: 5 });
+    expect(numbers(skipped.got)).toEqual(numbers(noop.got));
+    expect(numbers(skipped.got).length).toBeLessThan(180);
+  });
+
   it('probability 0 never applies a fault; each session draws whether it applies', async () => {
     const sent = numberedSeries(50);
     const { got } = await throughUpstream(cleanup, [{ drop: { rate: 1, probability: 0 } }], sent);
