@@ -4,7 +4,7 @@ import { BadAddressError, TcpProxy, UdpProxy, formatAddress, parseAddress, type 
 import { intFlag, logLevelFlag, parseFlags } from '../cli-args.ts';
 import { BadFlagError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
-import { loadScenario } from '../scenario/load.ts';
+import { loadProxyScenario } from '../scenario/load.ts';
 
 export const proxyHelp = `Usage: wirefault proxy SCENARIO [--listen HOST:PORT] [--target HOST:PORT] [--seed N]
 
@@ -48,7 +48,7 @@ export async function proxyCommand(args: string[], out: NodeJS.WritableStream): 
   const target = addressFlag('target', values.target);
   const seedFlag = intFlag('seed', values.seed, 0, 2 ** 32 - 1);
   const log = createLogger(logLevelFlag(values['log-level']));
-  const scenario = loadScenario(positionals[0]!);
+  const scenario = loadProxyScenario(positionals[0]!);
   const config = scenario.proxy;
   const finalTarget = target ?? config.target;
   if (!finalTarget) {

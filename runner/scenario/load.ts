@@ -158,8 +158,11 @@ function invalid(chain: SourceFile[], issues: (ConfigIssue & { segments: KeyPath
   return new ScenarioInvalidError(child.file, located);
 }
 
-/** Load and validate one scenario file. Throws ScenarioReadError or ScenarioInvalidError. */
-export function loadScenario(file: string): LoadedScenario {
+/** A scenario's proxy part: all `wirefault proxy` and `wirefault serve --config` need. */
+export type ProxyScenario = Pick<LoadedScenario, 'file' | 'name' | 'description' | 'seed' | 'protocol' | 'proxy' | 'raw'>;
+
+/** Read a scenario and its `extends` chain, merge them, validate everything but pair/expect. */
+function loadMerged(file: string): { scenario: ProxyScenario; chain: SourceFile[]; pair: unknown; expect: unknown } {
   const abs = path.resolve(file);
   const chain: SourceFile[] = [];
   const seen: string[] = [];
@@ -199,20 +202,36 @@ export function loadScenario(file: string): LoadedScenario {
   if (!top.ok) throw invalid(chain, top.issues);
   const protocol = top.value.protocol ?? 'tcp';
   const proxy = checkProxySection(top.value.proxy, protocol);
-  const pair = checkPair(top.value.pair, protocol);
-  const expect = checkExpect(top.value.expect);
-  const issues = [proxy, pair, expect].flatMap((r) => (r.ok ? [] : r.issues));
-  if (!proxy.ok || !pair.ok || !expect.ok) throw invalid(chain, issues);
-
+  if (!proxy.ok) throw invalid(chain, proxy.issues);
   return {
-    file: abs,
-    name: top.value.name ?? path.basename(abs).replace(/\.ya?ml$/, ''),
-    description: top.value.description ?? '',
-    seed: top.value.seed ?? DEFAULT_SEED,
-    protocol,
-    proxy: proxy.config,
-    pair: pair.pair,
-    expect: expect.expect,
-    raw: merged,
+    chain,
+    pair: top.value.pair,
+    expect: top.value.expect,
+    scenario: {
+      file: abs,
+      name: top.value.name ?? path.basename(abs).replace(/\.ya?ml$/, ''),
+      description: top.value.description ?? '',
+      seed: top.value.seed ?? DEFAULT_SEED,
+      protocol,
+      proxy: proxy.config,
+      raw: merged,
+    },
   };
+}
+
+/** Load and validate one scenario file. Throws ScenarioReadError or ScenarioInvalidError. */
+export function loadScenario(file: string): LoadedScenario {
+  const { scenario, chain, pair: rawPair, expect: rawExpect } = loadMerged(file);
+  const pair = checkPair(rawPair, scenario.protocol);
+  const expect = checkExpect(rawExpect);
+  if (!pair.ok || !expect.ok) throw invalid(chain, [pair, expect].flatMap((r) => (r.ok ? [] : r.issues)));
+  return { ...scenario, pair: pair.pair, expect: expect.expect };
+}
+
+/**
+ * Load only what a proxy needs: `pair` and `expect` may be absent (they are ignored), but every
+ * key must still be a known one and the proxy section must validate.
+ */
+export function loadProxyScenario(file: string): ProxyScenario {
+  return loadMerged(file).scenario;
 }

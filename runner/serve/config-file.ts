@@ -1,7 +1,7 @@
 // `wirefault serve --config FILE`: Toxiproxy's JSON list of proxies, or a wirefault scenario file.
 import { readFileSync } from 'node:fs';
 import { WirefaultError, formatAddress, type ProxyConfig } from '../../proxy/index.ts';
-import { loadScenario } from '../scenario/load.ts';
+import { loadProxyScenario } from '../scenario/load.ts';
 import { ApiError } from './api-error.ts';
 import { PopulateError, type ProxyRegistry } from './proxies.ts';
 import { DEFAULT_LISTEN, parseProxyInput, type ProxyInput } from './proxy-input.ts';
@@ -22,7 +22,7 @@ interface Populate {
 
 /** A scenario becomes one proxy named after it, its fault chains becoming toxics of our own types. */
 function fromScenario(file: string, seedFlag: number | undefined): Populate {
-  const scenario = loadScenario(file);
+  const scenario = loadProxyScenario(file);
   const { proxy } = scenario;
   if (!proxy.target) throw new ServeConfigError(file, 'a scenario used as --config needs proxy.target');
   const toxics: Toxic[] = [];

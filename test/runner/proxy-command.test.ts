@@ -66,10 +66,10 @@ describe('wirefault proxy (child process)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A scenario file; its pair (required by the loader) is not run by `wirefault proxy`. */
+  /** A scenario file with only what `wirefault proxy` reads: no pair, no expectations. */
   function scenario(name: string, text: string): string {
     const file = path.join(dir, name);
-    writeFileSync(file, `${text}pair: { builtin: echo }\n`);
+    writeFileSync(file, text);
     return file;
   }
 
