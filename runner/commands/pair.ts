@@ -1,9 +1,9 @@
 // `wirefault pair server|client NAME`: one side of a built-in pair, as a reference peer for your own program.
-import { once } from 'node:events';
 import { formatAddress, ScenarioInvalidError } from '../../proxy/index.ts';
 import { intFlag, logLevelFlag, parseFlags } from '../cli-args.ts';
 import { BadFlagError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
+import { stopSignal } from '../stop-signal.ts';
 import { PAIRS } from '../pairs/registry.ts';
 import { BUILTIN_PAIRS, checkPair, type BuiltinName } from '../scenario/pair-schema.ts';
 import { DEFAULT_SEED } from '../scenario/schema.ts';
@@ -62,7 +62,7 @@ export async function pairCommand(args: string[], out: NodeJS.WritableStream): P
   const raw = {
     builtin,
     ...(values.framing !== undefined ? { framing: values.framing } : {}),
-    ...(values.messages !== undefined ? { messages: intFlag('messages', values.messages, 1, 1_000_000) } : {}),
+    ...(values.messages !== undefined ? { messages: intFlag('messages', values.messages, 1, 100_000) } : {}),
     size: { min: minSize, max: maxSize },
     ...(values.burst !== undefined ? { burst: intFlag('burst', values.burst, 1, 10_000) } : {}),
     ...(values['recv-buffer'] !== undefined ? { recv_buffer: intFlag('recv-buffer', values['recv-buffer'], 1, 1 << 20) } : {}),
@@ -84,9 +84,10 @@ export async function pairCommand(args: string[], out: NodeJS.WritableStream): P
   const pair = PAIRS[builtin];
 
   if (role === 'server') {
+    const stop = stopSignal();
     const server = await pair.startServer(ctx, { host, port: port ?? 0 });
     out.write(`${JSON.stringify({ listening: formatAddress(server.address), protocol })}\n`);
-    await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+    await stop;
     abort.abort();
     await server.close();
     log.info({ stats: server.stats }, 'server stopped');

@@ -1,9 +1,9 @@
 // `wirefault proxy SCENARIO`: run only a scenario's proxy, for your own client and server.
-import { once } from 'node:events';
 import { BadAddressError, TcpProxy, UdpProxy, formatAddress, parseAddress, type Address } from '../../proxy/index.ts';
 import { intFlag, logLevelFlag, parseFlags } from '../cli-args.ts';
 import { BadFlagError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
+import { stopSignal } from '../stop-signal.ts';
 import { loadProxyScenario } from '../scenario/load.ts';
 
 export const proxyHelp = `Usage: wirefault proxy SCENARIO [--listen HOST:PORT] [--target HOST:PORT] [--seed N]
@@ -62,9 +62,7 @@ export async function proxyCommand(args: string[], out: NodeJS.WritableStream): 
     seed,
     log,
   };
-  // Handle the stop signals before announcing readiness: a SIGTERM sent the moment the ready
-  // line is read must stop the proxy cleanly, not find no handler and kill the process.
-  const stop = Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]).then(() => 'signal');
+  const stop = stopSignal();
   const proxy = config.protocol === 'udp' ? new UdpProxy(options) : new TcpProxy(options);
   const addr = await proxy.listen();
   log.info({ scenario: scenario.name, seed, target: formatAddress(finalTarget) }, 'proxy ready');

@@ -1,10 +1,10 @@
 // `wirefault serve`: a control server speaking Toxiproxy's HTTP API, with seeds (and UDP) on top.
-import { once } from 'node:events';
 import { randomInt } from 'node:crypto';
 import { formatAddress } from '../../proxy/index.ts';
 import { intFlag, logLevelFlag, parseFlags } from '../cli-args.ts';
 import { BadFlagError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
+import { stopSignal } from '../stop-signal.ts';
 import { populateFromFile } from '../serve/config-file.ts';
 import { ControlServer } from '../serve/server.ts';
 
@@ -49,12 +49,13 @@ export async function serveCommand(args: string[], out: NodeJS.WritableStream): 
   const log = createLogger(logLevelFlag(values['log-level']));
 
   const server = new ControlServer({ host, port, seed, log });
+  const stop = stopSignal();
   try {
     const proxies = values.config === undefined ? 0 : await populateFromFile(server.registry, values.config, seedFlag);
     const addr = await server.listen();
     log.info({ listening: formatAddress(addr), seed, proxies }, 'serve ready');
     out.write(`${JSON.stringify({ listening: formatAddress(addr), seed, proxies })}\n`);
-    const signal = await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]).then(() => 'signal');
+    const signal = await stop;
     log.info({ signal }, 'stopping');
   } finally {
     await server.close();

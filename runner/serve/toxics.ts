@@ -97,7 +97,8 @@ function resolve(
   given: Record<string, unknown>,
   protocol: Protocol,
 ): { attributes: Record<string, unknown>; fault: Fault | undefined } {
-  const theirs = TOXIPROXY_TYPES[type];
+  // Own keys only: a type named `toString` or `constructor` is unknown, not Object's method.
+  const theirs = Object.hasOwn(TOXIPROXY_TYPES, type) ? TOXIPROXY_TYPES[type] : undefined;
   if (theirs) {
     if (!toxiproxyTypeWorks(theirs, protocol)) throw ERR_INVALID_TOXIC_TYPE;
     // Like Toxiproxy (Go's JSON decoder): unknown attributes are ignored, missing ones are 0.
@@ -172,7 +173,7 @@ export function parseNewToxic(body: unknown, protocol: Protocol, taken: (name: s
   const name = optionalString(body, 'name') || `${type}_${streamText}`;
   const toxicity = optionalToxicity(body) ?? 1;
   const given = optionalAttributes(body);
-  if (!TOXIPROXY_TYPES[type] && !faultsFor(protocol)[type]) throw ERR_INVALID_TOXIC_TYPE;
+  if (!Object.hasOwn(TOXIPROXY_TYPES, type) && !Object.hasOwn(faultsFor(protocol), type)) throw ERR_INVALID_TOXIC_TYPE;
   if (taken(name)) throw ERR_TOXIC_ALREADY_EXISTS;
   const { attributes } = resolve(type, given, protocol);
   return { name, type, stream: streamText, toxicity, attributes };
@@ -190,7 +191,7 @@ export function updatedToxic(old: Toxic, body: unknown, protocol: Protocol): Tox
   const merged: Record<string, unknown> = { ...old.attributes };
   for (const [key, value] of Object.entries(optionalAttributes(body))) {
     if (value !== null) merged[key] = value;
-    else if (!TOXIPROXY_TYPES[old.type]) delete merged[key];
+    else if (!Object.hasOwn(TOXIPROXY_TYPES, old.type)) delete merged[key];
   }
   const { attributes } = resolve(old.type, merged, protocol);
   return { ...old, toxicity, attributes };

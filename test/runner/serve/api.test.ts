@@ -36,6 +36,10 @@ describe('wirefault serve: errors', () => {
     expect(stream.json).toEqual({ error: 'stream was invalid, can be either upstream or downstream', status: 400 });
     const type = await api(control.url, 'POST', '/proxies/db/toxics', { type: 'teleport' });
     expect(type.json).toEqual({ error: 'invalid toxic type', status: 400 });
+    for (const inherited of ['toString', 'constructor', '__proto__']) {
+      const proto = await api(control.url, 'POST', '/proxies/db/toxics', { type: inherited });
+      expect(proto.json, inherited).toEqual({ error: 'invalid toxic type', status: 400 });
+    }
 
     const attr = await api(control.url, 'POST', '/proxies/db/toxics', { type: 'latency', attributes: { latency: 'slow' } });
     expect(attr.status).toBe(400);
