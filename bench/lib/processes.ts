@@ -8,31 +8,89 @@ import { createInterface } from 'node:readline';
 
 export const ROOT = path.join(import.meta.dirname, '../..');
 
-/** Raise the open-file limit for a child (root may raise the hard limit). */
-const ULIMIT = 'ulimit -n 65536 2>/dev/null || true;';
+/** Raise a child's open-file limit to the hard limit (10 000 proxied connections need 20 000+). */
+const ULIMIT = 'ulimit -n "$(ulimit -Hn)" 2>/dev/null || true;';
 
 export interface Child {
   proc: ChildProcess;
   stop(): Promise<void>;
 }
 
-export function spawnNode(args: string[]): ChildProcess {
+export function spawnNode(args: string[], env: NodeJS.ProcessEnv = {}, stdin: 'ignore' | 'pipe' = 'ignore'): ChildProcess {
   const cmd = [process.execPath, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  return spawn('/bin/sh', ['-c', `${ULIMIT} exec ${cmd}`], { stdio: ['ignore', 'pipe', 'inherit'], cwd: ROOT });
+  return spawn('/bin/sh', ['-c', `${ULIMIT} exec ${cmd}`], {
+    stdio: [stdin, 'pipe', 'inherit'],
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+  });
 }
+
+/** A proxy under test in its own process. */
+export interface ProxyProcess {
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Start a Node proxy process that prints a `{"listening":"host:port"}` ready line. */
+export async function startNodeProxy(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ProxyProcess> {
+  const proc = spawnNode(args, env);
+  try {
+    const ready = await readyJson(proc);
+    return { port: Number(ready.listening!.split(':').pop()), pid: proc.pid!, stop: stopper(proc) };
+  } catch (err) {
+    proc.kill('SIGKILL');
+    throw err;
+  }
+}
+
+/** `wirefault proxy` for a bench scenario (bench/scenarios/NAME.yaml), as users run it. */
+export function startWirefault(scenario: string, targetPort: number, env: NodeJS.ProcessEnv = {}, nodeFlags: string[] = []): Promise<ProxyProcess> {
+  return startNodeProxy(
+    [
+      ...nodeFlags,
+      path.join(ROOT, 'bin/wirefault.js'),
+      'proxy',
+      path.join(ROOT, `bench/scenarios/${scenario}.yaml`),
+      '--target',
+      `127.0.0.1:${targetPort}`,
+      '--log-level',
+      'warn',
+    ],
+    env,
+  );
+}
+
+/** Longest a child may take to print its ready line. */
+const READY_TIMEOUT_MS = 20_000;
 
 /** Wait for the first stdout line of a child and parse it as JSON (the ready line). */
 export async function readyJson(proc: ChildProcess): Promise<Record<string, string>> {
   const lines = createInterface({ input: proc.stdout! });
-  const [line] = (await once(lines, 'line')) as [string];
-  return JSON.parse(line) as Record<string, string>;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const line = await Promise.race([
+      once(lines, 'line').then(([l]) => l as string),
+      once(proc, 'exit').then(([code]) => Promise.reject(new Error(`child exited (${String(code)}) before its ready line`))),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('no ready line in time')), READY_TIMEOUT_MS);
+      }),
+    ]);
+    return JSON.parse(line) as Record<string, string>;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
+/** Stop a child: SIGTERM, then SIGKILL if it has not exited within a few seconds. */
 export function stopper(proc: ChildProcess): () => Promise<void> {
   return async () => {
     if (proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = once(proc, 'exit');
     proc.kill('SIGTERM');
-    await once(proc, 'exit');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
   };
 }
 
