@@ -1,5 +1,6 @@
 // `wirefault proxy SCENARIO`: run only a scenario's proxy, for your own client and server.
 import { BadAddressError, TcpProxy, UdpProxy, formatAddress, parseAddress, type Address } from '../../proxy/index.ts';
+import { tuneProcessForForwarding } from '../../proxy/process-tuning.ts';
 import { intFlag, logLevelFlag, parseFlags } from '../cli-args.ts';
 import { BadFlagError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
@@ -63,6 +64,8 @@ export async function proxyCommand(args: string[], out: NodeJS.WritableStream): 
     log,
   };
   const stop = stopSignal();
+  // This process only forwards: tune the GC and the allocator for it (see proxy/process-tuning.ts).
+  tuneProcessForForwarding();
   const proxy = config.protocol === 'udp' ? new UdpProxy(options) : new TcpProxy(options);
   const addr = await proxy.listen();
   log.info({ scenario: scenario.name, seed, target: formatAddress(finalTarget) }, 'proxy ready');

@@ -1,6 +1,7 @@
 // `wirefault serve`: a control server speaking Toxiproxy's HTTP API, with seeds (and UDP) on top.
 import { randomInt } from 'node:crypto';
 import { formatAddress } from '../../proxy/index.ts';
+import { tuneProcessForForwarding } from '../../proxy/process-tuning.ts';
 import { intFlag, logLevelFlag, parseFlags } from '../cli-args.ts';
 import { BadFlagError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
@@ -48,6 +49,8 @@ export async function serveCommand(args: string[], out: NodeJS.WritableStream): 
   const seed = seedFlag ?? randomInt(0, 2 ** 32 - 1);
   const log = createLogger(logLevelFlag(values['log-level']));
 
+  // This process only forwards: tune the GC and the allocator for it (see proxy/process-tuning.ts).
+  tuneProcessForForwarding();
   const server = new ControlServer({ host, port, seed, log });
   const stop = stopSignal();
   try {
