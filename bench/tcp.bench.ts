@@ -37,16 +37,7 @@ const PINGS = Number(process.env.BENCH_PINGS ?? 5_000);
 /** A single transfer slower than this is a hang, not a measurement (1 GiB at 20 MiB/s is ~51 s). */
 const RUN_TIMEOUT_MS = Number(process.env.BENCH_RUN_TIMEOUT_MS ?? 180_000);
 
-/**
- * The process settings that take the memory allocator and the garbage collector out of the
- * forwarding path (see bench/README.md, "Why wirefault:none trails the pipe proxy"): glibc keeps
- * freed heap memory instead of returning it at every collection, and V8 does not start
- * incremental marking over and over in a heap just above its activation threshold.
- */
-const TUNED_ENV = { MALLOC_TRIM_THRESHOLD_: String(128 * 1024 * 1024) };
-const TUNED_FLAGS = ['--no-incremental-marking'];
-
-type ProxyKind = 'direct' | 'pipe' | 'socat' | 'wirefault:none' | 'wirefault:none tuned' | `wirefault:${string}`;
+type ProxyKind = 'direct' | 'pipe' | 'socat' | `wirefault:${string}`;
 
 async function freePort(): Promise<number> {
   const probe = net.createServer().listen(0, '127.0.0.1');
@@ -73,7 +64,6 @@ async function startProxy(kind: ProxyKind, targetPort: number): Promise<ProxyPro
     return { port, pid: proc.pid!, stop: stopper(proc) };
   }
   if (kind === 'pipe') return startNodeProxy(['--import', 'tsx', path.join(ROOT, 'bench/pipe-proxy.ts'), `127.0.0.1:${targetPort}`]);
-  if (kind === 'wirefault:none tuned') return startWirefault('none', targetPort, TUNED_ENV, TUNED_FLAGS);
   return startWirefault(kind.slice('wirefault:'.length), targetPort);
 }
 
@@ -144,7 +134,6 @@ async function throughput(): Promise<string[]> {
     'pipe',
     'socat',
     'wirefault:none',
-    'wirefault:none tuned',
     'wirefault:split',
     'wirefault:coalesce',
     'wirefault:delay',
@@ -191,7 +180,6 @@ async function throughput(): Promise<string[]> {
     }),
     '',
     `Target: wirefault:none ≥ 0.9× pipe and ≥ 1.0× socat — ${none / pipe >= 0.9 && none / socat >= 1 ? 'met' : 'missed'} (${fmt(none / pipe)}× pipe, ${fmt(none / socat)}× socat).`,
-    `"tuned" is the same wirefault process started with MALLOC_TRIM_THRESHOLD_=${TUNED_ENV.MALLOC_TRIM_THRESHOLD_} and ${TUNED_FLAGS.join(' ')}.`,
     '',
   ];
 }
