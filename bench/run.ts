@@ -38,6 +38,8 @@ interface BenchResult {
   seconds: number;
   exitCode: number | null;
   timedOut: boolean;
+  /** Load average (1/5/15 min) when it started. */
+  load: string;
   markdown: string;
   figures: Figure[];
 }
@@ -75,6 +77,7 @@ function benchFiles(only: string[] | undefined): { name: string; file: string }[
 /** Run one bench file in its own process group, capturing its stdout (the Markdown). */
 async function runBench(name: string, file: string, env: Record<string, string>, timeoutMs: number, figuresFile: string): Promise<BenchResult> {
   rmSync(figuresFile, { force: true });
+  const load = loadAverage();
   const started = performance.now();
   // The hard open-file limit: 10 000 proxied connections need 20 000+ descriptors in the proxy.
   const proc = spawn('/bin/sh', ['-c', `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" --import tsx "$1"`, process.execPath, file], {
@@ -116,7 +119,7 @@ async function runBench(name: string, file: string, env: Record<string, string>,
     } catch {
       figures = [];
     }
-    return { name, file: path.relative(ROOT, file), seconds: (performance.now() - started) / 1000, exitCode, timedOut, markdown: stdout.trim(), figures };
+    return { name, file: path.relative(ROOT, file), seconds: (performance.now() - started) / 1000, exitCode, timedOut, load, markdown: stdout.trim(), figures };
   } finally {
     clearTimeout(timer);
     rmSync(figuresFile, { force: true });
@@ -150,23 +153,20 @@ async function main(): Promise<number> {
   process.stdout.write(`${header}\n`);
   const results: BenchResult[] = [];
   const started = performance.now();
+  const status = (r: BenchResult): string =>
+    `_${r.name}: ${r.timedOut ? 'timed out' : r.exitCode === 0 ? 'ok' : `failed (exit ${r.exitCode})`} in ${r.seconds.toFixed(0)} s; load average when it started ${r.load}._`;
   for (const { name, file } of benches) {
-    const load = loadAverage();
-    process.stderr.write(`bench ${name} (load ${load})\n`);
+    process.stderr.write(`bench ${name} (load ${loadAverage()})\n`);
     const r = await runBench(name, file, values.quick ? QUICK_ENV : {}, TIMEOUT_MS[mode], figuresFile);
     results.push(r);
-    const status = r.timedOut ? 'timed out' : r.exitCode === 0 ? 'ok' : `failed (exit ${r.exitCode})`;
-    process.stdout.write(`\n_${name}: ${status} in ${r.seconds.toFixed(0)} s; load average before it ${load}._\n\n`);
+    process.stdout.write(`\n${status(r)}\n\n`);
   }
   const loadAfter = loadAverage();
   const footer = `Total ${((performance.now() - started) / 1000).toFixed(0)} s; load average at the end: ${loadAfter}.`;
   process.stdout.write(`${footer}\n`);
   const markdown = [
     header,
-    ...results.map((r) => {
-      const status = r.timedOut ? 'timed out' : r.exitCode === 0 ? 'ok' : `failed (exit ${r.exitCode})`;
-      return `${r.markdown}\n\n_${r.name}: ${status} in ${r.seconds.toFixed(0)} s._\n`;
-    }),
+    ...results.map((r) => `${r.markdown}\n\n${status(r)}\n`),
     footer,
     '',
   ].join('\n');
@@ -185,4 +185,10 @@ async function main(): Promise<number> {
   return results.every((r) => r.exitCode === 0 && !r.timedOut) ? 0 : 1;
 }
 
-process.exitCode = await main();
+try {
+  process.exitCode = await main();
+} catch (err) {
+  // Bad flags or an unknown bench name: say so, without a stack trace.
+  process.stderr.write(`bench: ${(err as Error).message}\n`);
+  process.exitCode = 2;
+}
