@@ -1,12 +1,5 @@
 // The `wirefault` command: dispatches subcommands and maps errors to exit codes (2 = bad input).
 import { WirefaultError } from '../proxy/index.ts';
-import { proxyCommand, proxyHelp } from './commands/proxy.ts';
-import { checkCommand, checkHelp } from './commands/check.ts';
-import { schemaCommand, schemaHelp } from './commands/schema.ts';
-import { runCommand, runHelp } from './commands/run.ts';
-import { listCommand, listHelp } from './commands/list.ts';
-import { pairCommand, pairHelp } from './commands/pair.ts';
-import { serveCommand, serveHelp } from './commands/serve.ts';
 
 const usage = `Usage: wirefault <command> [options]
 
@@ -25,14 +18,18 @@ Run 'wirefault <command> --help' for a command's options.
 
 type Command = (args: string[], out: NodeJS.WritableStream) => Promise<number>;
 
-const COMMANDS: Record<string, { run: Command; help: string }> = {
-  run: { run: runCommand, help: runHelp },
-  list: { run: listCommand, help: listHelp },
-  proxy: { run: proxyCommand, help: proxyHelp },
-  pair: { run: pairCommand, help: pairHelp },
-  serve: { run: serveCommand, help: serveHelp },
-  check: { run: checkCommand, help: checkHelp },
-  schema: { run: schemaCommand, help: schemaHelp },
+/**
+ * Each command is loaded only when it runs: `wirefault proxy` is a long-lived forwarding process,
+ * and the runner's pairs, reporters and the serve API would only add to its resident memory.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => (await import('./commands/run.ts')).runCommand,
+  list: async () => (await import('./commands/list.ts')).listCommand,
+  proxy: async () => (await import('./commands/proxy.ts')).proxyCommand,
+  pair: async () => (await import('./commands/pair.ts')).pairCommand,
+  serve: async () => (await import('./commands/serve.ts')).serveCommand,
+  check: async () => (await import('./commands/check.ts')).checkCommand,
+  schema: async () => (await import('./commands/schema.ts')).schemaCommand,
 };
 
 /** Run the CLI; resolves to the process exit code. */
@@ -42,13 +39,13 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     out.write(usage);
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
     err.write(`wirefault: unknown command ${JSON.stringify(name)}; expected one of ${Object.keys(COMMANDS).join(', ')}\n`);
     return 2;
   }
   try {
-    return await command.run(rest, out);
+    return await (await load())(rest, out);
   } catch (e) {
     if (e instanceof WirefaultError) {
       // User errors: a clear message and exit 2, never a stack trace.

@@ -62,6 +62,8 @@ export async function proxyCommand(args: string[], out: NodeJS.WritableStream): 
     listen: listen ?? config.listen ?? { host: '127.0.0.1', port: 0 },
     seed,
     log,
+    // Nobody reads the traces of a standalone proxy; keep only their totals (no per-event memory).
+    traceLimit: 0,
   };
   const stop = stopSignal();
   // This process only forwards: tune the GC and the allocator for it (see proxy/process-tuning.ts).
