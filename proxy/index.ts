@@ -19,3 +19,4 @@ export { TCP_FAULTS, UDP_FAULTS } from './faults/registry.ts';
 export { UdpProxy, UdpSession, type UdpProxyOptions, type UdpProxyEvents, type SessionEnd } from './udp.ts';
 export { DatagramLink, type DatagramLinkOptions } from './datagram-link.ts';
 export type { Datagram, DatagramContext, DatagramFault, Emission } from './faults/udp/contract.ts';
+export { tuneProcessForForwarding } from './process-tuning.ts';

@@ -1,6 +1,13 @@
 // `wirefault proxy SCENARIO`: run only a scenario's proxy, for your own client and server.
-import { BadAddressError, TcpProxy, UdpProxy, formatAddress, parseAddress, type Address } from '../../proxy/index.ts';
-import { tuneProcessForForwarding } from '../../proxy/process-tuning.ts';
+import {
+  BadAddressError,
+  TcpProxy,
+  UdpProxy,
+  formatAddress,
+  parseAddress,
+  tuneProcessForForwarding,
+  type Address,
+} from '../../proxy/index.ts';
 import { intFlag, logLevelFlag, parseFlags } from '../cli-args.ts';
 import { BadFlagError } from '../errors.ts';
 import { createLogger } from '../logger.ts';

@@ -1,7 +1,6 @@
 // `wirefault serve`: a control server speaking Toxiproxy's HTTP API, with seeds (and UDP) on top.
 import { randomInt } from 'node:crypto';
-import { formatAddress } from '../../proxy/index.ts';
-import { tuneProcessForForwarding } from '../../proxy/process-tuning.ts';
+import { formatAddress, tuneProcessForForwarding } from '../../proxy/index.ts';
 import { intFlag, logLevelFlag, parseFlags } from '../cli-args.ts';
 import { BadFlagError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
