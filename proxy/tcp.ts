@@ -3,24 +3,14 @@ import { EventEmitter } from 'node:events';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Address } from './address.ts';
-import type { Capture } from './capture.ts';
-import type { ProxyConfig, ResolvedFault } from './config.ts';
+import type { ResolvedFault } from './config.ts';
 import { StreamLink } from './link.ts';
 import { applicableAt } from './probability.ts';
 import type { Direction } from './rng.ts';
+import type { ProxyOptions } from './proxy-options.ts';
 import { silentLogger } from './silent-logger.ts';
 
-export interface TcpProxyOptions {
-  config: ProxyConfig;
-  /** Where to listen and where to dial; override the config's own listen/target. */
-  listen?: Address;
-  target?: Address;
-  seed: number;
-  log?: Logger;
-  traceLimit?: number;
-  /** Record both legs of every connection as packets (--pcap). */
-  capture?: Capture;
-}
+export type TcpProxyOptions = ProxyOptions;
 
 /** One proxied connection: the client socket, the upstream socket and a link each way. */
 export class TcpConnection {
@@ -32,7 +22,6 @@ export class TcpConnection {
     readonly index: number,
     readonly client: Socket,
     readonly server: Socket,
-    private readonly log: Logger,
   ) {}
 
   /** Both sockets are gone. */
@@ -128,7 +117,7 @@ export class TcpProxy extends EventEmitter<TcpProxyEvents> {
       allowHalfOpen: true,
       noDelay: true,
     });
-    const conn = new TcpConnection(index, client, server, log);
+    const conn = new TcpConnection(index, client, server);
     this.connections.add(conn);
     let connected = false;
 

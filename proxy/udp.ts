@@ -9,20 +9,11 @@ import type { ProxyConfig } from './config.ts';
 import { DatagramLink, HELD_DATAGRAM_SHARE } from './datagram-link.ts';
 import { applicableAt } from './probability.ts';
 import type { Direction } from './rng.ts';
+import type { ProxyOptions } from './proxy-options.ts';
 import { silentLogger } from './silent-logger.ts';
 import { Timers } from './timers.ts';
 
-export interface UdpProxyOptions {
-  config: ProxyConfig;
-  /** Where to listen and where to send; override the config's own listen/target. */
-  listen?: Address;
-  target?: Address;
-  seed: number;
-  log?: Logger;
-  traceLimit?: number;
-  /** Record both legs of every session as packets (--pcap). */
-  capture?: Capture;
-}
+export type UdpProxyOptions = ProxyOptions;
 
 /** Why a session ended. */
 export type SessionEnd = 'idle' | 'proxy closed' | 'upstream failed';
