@@ -16,3 +16,10 @@ export interface ProxyOptions {
   /** Record both legs of every connection or session as packets (--pcap). */
   capture?: Capture;
 }
+
+/** Where a proxy listens and where it forwards: the options first, then the config's own keys. */
+export function endpoints(opts: ProxyOptions, proxyName: string): { target: Address; listenAt: Address } {
+  const target = opts.target ?? opts.config.target;
+  if (!target) throw new TypeError(`${proxyName} needs a target address`);
+  return { target, listenAt: opts.listen ?? opts.config.listen ?? { host: '127.0.0.1', port: 0 } };
+}

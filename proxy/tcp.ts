@@ -7,7 +7,7 @@ import type { ResolvedFault } from './config.ts';
 import { StreamLink } from './link.ts';
 import { applicableAt } from './probability.ts';
 import type { Direction } from './rng.ts';
-import type { ProxyOptions } from './proxy-options.ts';
+import { endpoints, type ProxyOptions } from './proxy-options.ts';
 import { silentLogger } from './silent-logger.ts';
 
 export type TcpProxyOptions = ProxyOptions;
@@ -79,10 +79,7 @@ export class TcpProxy extends EventEmitter<TcpProxyEvents> {
   constructor(private readonly opts: TcpProxyOptions) {
     super();
     this.log = opts.log ?? silentLogger();
-    const target = opts.target ?? opts.config.target;
-    if (!target) throw new TypeError('TcpProxy needs a target address');
-    this.target = target;
-    this.listenAt = opts.listen ?? opts.config.listen ?? { host: '127.0.0.1', port: 0 };
+    ({ target: this.target, listenAt: this.listenAt } = endpoints(opts, 'TcpProxy'));
     this.chains = { upstream: opts.config.upstream, downstream: opts.config.downstream };
     // pauseOnConnect: nothing is read from a client until its upstream is connected.
     this.server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true }, (client) =>

@@ -9,7 +9,7 @@ import type { ProxyConfig } from './config.ts';
 import { DatagramLink, HELD_DATAGRAM_SHARE } from './datagram-link.ts';
 import { applicableAt } from './probability.ts';
 import type { Direction } from './rng.ts';
-import type { ProxyOptions } from './proxy-options.ts';
+import { endpoints, type ProxyOptions } from './proxy-options.ts';
 import { silentLogger } from './silent-logger.ts';
 import { Timers } from './timers.ts';
 
@@ -204,10 +204,7 @@ export class UdpProxy extends EventEmitter<UdpProxyEvents> {
   constructor(private readonly opts: UdpProxyOptions) {
     super();
     this.log = opts.log ?? silentLogger();
-    const target = opts.target ?? opts.config.target;
-    if (!target) throw new TypeError('UdpProxy needs a target address');
-    this.target = target;
-    this.listenAt = opts.listen ?? opts.config.listen ?? { host: '127.0.0.1', port: 0 };
+    ({ target: this.target, listenAt: this.listenAt } = endpoints(opts, 'UdpProxy'));
     const type = net.isIPv6(this.listenAt.host) ? 'udp6' : 'udp4';
     this.socket = dgram.createSocket({ type, recvBufferSize: LISTENER_RECV_BUFFER });
     this.socket.on('message', (data, rinfo) => this.receive(data, addressOf(rinfo)));
