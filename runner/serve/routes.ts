@@ -1,5 +1,5 @@
 // The HTTP API's routes: Toxiproxy 2.x endpoints mapped onto the proxy registry, one request at a time.
-import { readFileSync } from 'node:fs';
+import packageJson from '../../package.json' with { type: 'json' };
 import {
   ApiError,
   ERR_BAD_REQUEST_BODY,
@@ -13,9 +13,7 @@ import { parseProxyInput, type ProxyInput } from './proxy-input.ts';
 /** The Toxiproxy release whose API this implements; clients that check a version see this. */
 export const TOXIPROXY_API_VERSION = '2.12.0';
 
-const WIREFAULT_VERSION = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+const WIREFAULT_VERSION = packageJson.version;
 
 export interface ApiRequest {
   method: string;
