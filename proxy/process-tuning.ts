@@ -1,37 +1,42 @@
 // Settings for a process whose whole job is forwarding bytes (`wirefault proxy`, `wirefault serve`).
 // They change the process, not one proxy: a library user or the scenario runner never calls this.
 //
-// Why (bench/README.md, "The throughput gap"): every socket read allocates a fresh 64 KiB buffer,
-// so a proxy moving 10 Gbit/s frees about 20 000 of them a second. In the CLI's process two things
-// then cost more than the forwarding itself, and the bare pipe proxy (a far smaller process) is
-// spared both by luck of size and layout:
-// - V8: with the old generation just above the 8 MB where incremental marking may start, V8 keeps
-//   finding it near its limit while the traffic churns, and runs a full mark-compact every ~50 ms
-//   (120 in 3.5 GiB forwarded; the pipe proxy's smaller heap: none), marking on both cores.
+// Why (bench/README.md, "The throughput gap" and "Bounded memory"): every socket read allocates a
+// fresh buffer of up to 64 KiB outside the JS heap, so a proxy moving 10 Gbit/s frees about
+// 20 000 of them a second, and one moving little still leaves them for the garbage collector.
 // - glibc: a batch of buffers freed by a scavenge at the top of the heap makes free() return the
 //   memory to the kernel (trim); the next batch faults it back in page by page: ~150 000 page
-//   faults per GiB forwarded.
-// Measured in one interleaved run (512 MiB, 7 runs each): pipe proxy 11.7 Gbit/s; wirefault 6.7;
-// with only the GC setting 8.7; with only the allocator setting 8.6; with both 11.2.
-import v8 from 'node:v8';
+//   faults per GiB forwarded. Raising the trim threshold keeps that memory for reuse.
+// - V8: it collects dead read buffers only once ~32 MiB of them pile up; a collector started here
+//   collects them after 4 MiB (proxy/buffer-collector.ts), which bounds memory under slow links.
+// Measured in one interleaved run (512 MiB, 9 runs each, the CLI bundled): pipe proxy 12.22 Gbit/s;
+// wirefault with both 12.75; without the allocator setting 10.73 (7 runs). Peak RSS with 1 GiB
+// through a 200 ms delay: 91 MiB; without the collector ~100.
+//
+// Not here any more: `--no-incremental-marking`. It fixed full collections every ~50 ms when the
+// CLI ran through a TypeScript loader (a bigger heap, just above where incremental marking
+// starts); with the bundled CLI it changes nothing in throughput (11.87 against 11.90 Gbit/s) and
+// leaves old-generation garbage waiting for a full collection (+10 MiB at peak under the delay).
+import { startBufferCollector } from './buffer-collector.ts';
 
 /**
  * glibc raises its mmap threshold to the size of a freed mmapped block (up to 32 MiB) and its trim
- * threshold to twice that (mallopt(3), "dynamic mmap threshold"). 24 MiB gives a 48 MiB trim
- * threshold, above the ~32 MB of buffers one scavenge frees.
+ * threshold to twice that (mallopt(3), "dynamic mmap threshold"). 8 MiB gives a 16 MiB trim
+ * threshold: measured as fast as 24 MiB (12.75 against 12.19 Gbit/s, both within the spread), and
+ * it keeps less freed memory resident.
  */
-const THRESHOLD_BLOCK = 24 * 1024 * 1024;
+const THRESHOLD_BLOCK = 8 * 1024 * 1024;
 
-let tuned = false;
+let thresholdsRaised = false;
 
-export function tuneProcessForForwarding(): void {
-  if (tuned) return;
-  tuned = true;
-  // Without incremental marking V8 still collects the old generation, in one pause, when it
-  // reaches its limit; a forwarding process keeps little there, so the pauses are a few ms.
-  v8.setFlagsFromString('--no-incremental-marking');
-  // Allocated and dropped at once: mmapped but never touched (no resident memory), freed at the
-  // next scavenge, which raises the thresholds for the life of the process. On other allocators
-  // (musl, macOS) this is one short-lived untouched allocation and nothing else.
-  Buffer.allocUnsafeSlow(THRESHOLD_BLOCK);
+/** Tunes this process for forwarding; the caller owns the returned function, which stops the collector. */
+export function tuneProcessForForwarding(): () => void {
+  if (!thresholdsRaised) {
+    thresholdsRaised = true;
+    // Allocated and dropped at once: mmapped but never touched (no resident memory), freed at the
+    // next scavenge, which raises the thresholds for the life of the process. On other allocators
+    // (musl, macOS) this is one short-lived untouched allocation and nothing else.
+    Buffer.allocUnsafeSlow(THRESHOLD_BLOCK);
+  }
+  return startBufferCollector();
 }

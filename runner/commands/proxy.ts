@@ -73,15 +73,20 @@ export async function proxyCommand(args: string[], out: NodeJS.WritableStream): 
     traceLimit: 0,
   };
   const stop = stopSignal();
-  // This process only forwards: tune the GC and the allocator for it (see proxy/process-tuning.ts).
-  tuneProcessForForwarding();
-  const proxy = config.protocol === 'udp' ? new UdpProxy(options) : new TcpProxy(options);
-  const addr = await proxy.listen();
-  log.info({ scenario: scenario.name, seed, target: formatAddress(finalTarget) }, 'proxy ready');
-  out.write(`${JSON.stringify({ listening: formatAddress(addr), protocol: config.protocol })}\n`);
+  // This process only forwards: tune the allocator and the collection of read buffers for it
+  // (see proxy/process-tuning.ts).
+  const untune = tuneProcessForForwarding();
+  try {
+    const proxy = config.protocol === 'udp' ? new UdpProxy(options) : new TcpProxy(options);
+    const addr = await proxy.listen();
+    log.info({ scenario: scenario.name, seed, target: formatAddress(finalTarget) }, 'proxy ready');
+    out.write(`${JSON.stringify({ listening: formatAddress(addr), protocol: config.protocol })}\n`);
 
-  const signal = await stop;
-  log.info({ signal }, 'stopping');
-  await proxy.close();
-  return 0;
+    const signal = await stop;
+    log.info({ signal }, 'stopping');
+    await proxy.close();
+    return 0;
+  } finally {
+    untune();
+  }
 }

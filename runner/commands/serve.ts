@@ -48,8 +48,8 @@ export async function serveCommand(args: string[], out: NodeJS.WritableStream): 
   const seed = seedFlag ?? randomInt(0, 2 ** 32 - 1);
   const log = createLogger(logLevelFlag(values['log-level']));
 
-  // This process only forwards: tune the GC and the allocator for it (see proxy/process-tuning.ts).
-  tuneProcessForForwarding();
+  // This process only forwards: tune the allocator and the collection of read buffers for it (see proxy/process-tuning.ts).
+  const untune = tuneProcessForForwarding();
   const server = new ControlServer({ host, port, seed, log });
   const stop = stopSignal();
   try {
@@ -61,6 +61,7 @@ export async function serveCommand(args: string[], out: NodeJS.WritableStream): 
     log.info({ signal }, 'stopping');
   } finally {
     await server.close();
+    untune();
   }
   return 0;
 }
