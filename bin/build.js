@@ -12,11 +12,13 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { BUNDLE, INPUTS, ROOT } from './bundle-paths.js';
+import { ROOT, bundlePaths } from './bundle-paths.js';
 
 /** Builds the bundle; written under temporary names and renamed, so a concurrent run never sees half a file. */
 export async function buildBundle() {
+  const { bundle: BUNDLE, inputs: INPUTS } = bundlePaths();
   const result = await build({
+    absWorkingDir: ROOT,
     entryPoints: [path.join(ROOT, 'runner/cli.ts')],
     bundle: true,
     platform: 'node',
@@ -52,7 +54,7 @@ if (process.argv[1] === import.meta.filename) {
   try {
     await buildBundle();
   } catch (err) {
-    process.stderr.write(`wirefault: building ${path.relative(process.cwd(), BUNDLE)} failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`wirefault: building ${bundlePaths().bundle} failed: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;
   }
 }

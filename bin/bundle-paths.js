@@ -3,22 +3,25 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 export const ROOT = path.join(import.meta.dirname, '..');
-export const BUNDLE = path.join(ROOT, 'dist/wirefault.mjs');
-/** The files the bundle was built from (paths relative to ROOT), written by bin/build.js. */
-export const INPUTS = path.join(ROOT, 'dist/wirefault.inputs.json');
+
+/** The bundle of the project at `root`, and the list of files it was built from (paths relative to root). */
+export function bundlePaths(root = ROOT) {
+  return { bundle: path.join(root, 'dist/wirefault.mjs'), inputs: path.join(root, 'dist/wirefault.inputs.json') };
+}
 
 /** True when the bundle exists and no file it was built from has changed since (~150 stats, ~1 ms). */
-export function bundleIsFresh() {
+export function bundleIsFresh(root = ROOT) {
+  const { bundle, inputs } = bundlePaths(root);
   let built;
-  let inputs;
+  let listed;
   try {
-    built = statSync(BUNDLE).mtimeMs;
-    inputs = JSON.parse(readFileSync(INPUTS, 'utf8'));
+    built = statSync(bundle).mtimeMs;
+    listed = JSON.parse(readFileSync(inputs, 'utf8'));
   } catch {
     return false;
   }
-  for (const input of inputs) {
-    const stat = statSync(path.join(ROOT, input), { throwIfNoEntry: false });
+  for (const input of listed) {
+    const stat = statSync(path.join(root, input), { throwIfNoEntry: false });
     if (!stat || stat.mtimeMs > built) return false;
   }
   return true;

@@ -4,15 +4,22 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BUNDLE, bundleIsFresh } from './bundle-paths.js';
+import { bundleIsFresh, bundlePaths } from './bundle-paths.js';
+
+const { bundle } = bundlePaths();
 
 if (!bundleIsFresh()) {
   // In a child, so this process never loads esbuild: `wirefault proxy` stays as small as it can.
   const built = spawnSync(process.execPath, [path.join(import.meta.dirname, 'build.js')], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (built.status !== 0 && !existsSync(BUNDLE)) {
+  if (built.status !== 0 && !existsSync(bundle)) {
     process.stderr.write('wirefault: no CLI bundle to run (see the error above); run `npm ci` in the wirefault folder\n');
     process.exit(1);
   }
 }
-const { main } = await import(pathToFileURL(BUNDLE).href);
+// A reader that stops early (`wirefault list | head`) closes the pipe: stop quietly, as Unix tools do.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit();
+  throw err;
+});
+const { main } = await import(pathToFileURL(bundle).href);
 process.exitCode = await main(process.argv.slice(2));
