@@ -7,6 +7,7 @@ import {
   ScenarioInvalidError,
   checkProxySection,
   validate,
+  renderPath,
   type ConfigIssue,
   type KeyPath,
   type ProxyConfig,
@@ -95,6 +96,24 @@ function nestingBound(text: string): { depth: number; line: number } {
   return { depth: worst, line: worstLine };
 }
 
+/**
+ * Keys the merge of `extends` chains drops (as any JavaScript object merge must, or a scenario
+ * could reach Object.prototype): rejected, so that no key of a scenario is ignored in silence.
+ */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** The path of the first reserved key in a parsed document, depth first. */
+function reservedKeyPath(value: unknown, at: KeyPath = []): KeyPath | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const key of Object.keys(value)) {
+    const segments = [...at, Array.isArray(value) ? Number(key) : key];
+    if (!Array.isArray(value) && RESERVED_KEYS.has(key)) return segments;
+    const found = reservedKeyPath((value as Record<string, unknown>)[key], segments);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 function readSource(file: string, from?: { file: string; key: KeyPath }): SourceFile {
   let text: string;
   try {
@@ -128,7 +147,15 @@ function readSource(file: string, from?: { file: string; key: KeyPath }): Source
   } catch (err) {
     throw new ScenarioReadError(file, `not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
-  return { file, doc, lines, data };
+  const src = { file, doc, lines, data };
+  const reserved = reservedKeyPath(data);
+  if (reserved) {
+    const name = String(reserved[reserved.length - 1]);
+    throw invalid([src], [
+      { path: renderPath(reserved), segments: reserved, expected: 'a scenario key', found: `${JSON.stringify(name)}, a name reserved by JavaScript objects` },
+    ]);
+  }
+  return src;
 }
 
 function position(src: SourceFile, segments: KeyPath): { line: number; column: number } | undefined {
