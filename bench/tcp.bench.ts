@@ -342,16 +342,17 @@ async function boundedMemory(): Promise<string[]> {
   }
 }
 
+const SECTIONS = { throughput, latency, scale, memory: boundedMemory } as const;
+
 export async function tcpBench(): Promise<string> {
-  const sections = [
-    '## TCP',
-    '',
-    ...(await throughput()),
-    ...(await latency()),
-    ...(await scale()),
-    ...(await boundedMemory()),
-  ];
-  return sections.join('\n');
+  // BENCH_TCP=throughput,memory runs only those sections (a look at one figure takes a minute, not five).
+  const only = process.env.BENCH_TCP?.split(',').map((s) => s.trim());
+  const lines = ['## TCP', ''];
+  for (const [name, section] of Object.entries(SECTIONS)) {
+    if (only && !only.includes(name)) continue;
+    lines.push(...(await section()));
+  }
+  return lines.join('\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
