@@ -83,7 +83,7 @@ export class TcpProxy extends EventEmitter<TcpProxyEvents> {
     this.chains = { upstream: opts.config.upstream, downstream: opts.config.downstream };
     // pauseOnConnect: nothing is read from a client until its upstream is connected.
     this.server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true }, (client) =>
-      this.accept(client),
+      this.adopt(client, this.count++),
     );
     this.server.on('error', (err) => this.log.error({ err }, 'listener error'));
   }
@@ -104,9 +104,17 @@ export class TcpProxy extends EventEmitter<TcpProxyEvents> {
     return { host: a.address, port: a.port };
   }
 
-  private accept(client: Socket): void {
-    const index = this.count++;
+  /**
+   * Proxy a client connection accepted elsewhere: by this proxy's listener, or by the primary
+   * process of `wirefault proxy --workers`, which numbers connections in the order it accepts
+   * them so that each one's faults are seeded as with one process.
+   */
+  adopt(client: Socket, index: number): void {
     const log = this.log.child({ conn: index });
+    // A socket passed from another process arrives reading and without half-open support;
+    // nothing may be read until the upstream is joined, and a client's FIN must not end the reply.
+    client.pause();
+    client.allowHalfOpen = true;
     client.setNoDelay(true);
     const server = net.connect({
       host: this.target.host,

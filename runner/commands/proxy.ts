@@ -13,6 +13,7 @@ import { BadFlagError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
 import { stopSignal } from '../stop-signal.ts';
 import { loadProxyScenario } from '../scenario/load.ts';
+import { WORKER_ENV, runPrimary, serveAsWorker } from './proxy-workers.ts';
 
 export const proxyHelp = `Usage: wirefault proxy SCENARIO [--listen HOST:PORT] [--target HOST:PORT] [--seed N]
 
@@ -24,6 +25,9 @@ Logs go to stderr. Stops cleanly on SIGINT/SIGTERM.
   --listen HOST:PORT   where to listen (default: the scenario's proxy.listen, else 127.0.0.1:0)
   --target HOST:PORT   where to forward (default: the scenario's proxy.target; required if absent)
   --seed N             override the scenario's seed
+  --workers N          TCP only: proxy in N worker processes (default 1). One process accepts and
+                       numbers the connections, so each is seeded as with one process; use it to
+                       spread many connections over cores or past one process's open-file limit
   --log-level LEVEL    fatal|error|warn|info|debug|trace|silent (default info)
 `;
 
@@ -42,6 +46,7 @@ export async function proxyCommand(args: string[], out: NodeJS.WritableStream): 
     listen: { type: 'string' },
     target: { type: 'string' },
     seed: { type: 'string' },
+    workers: { type: 'string' },
     'log-level': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -55,32 +60,45 @@ export async function proxyCommand(args: string[], out: NodeJS.WritableStream): 
   const listen = addressFlag('listen', values.listen);
   const target = addressFlag('target', values.target);
   const seedFlag = intFlag('seed', values.seed, 0, 2 ** 32 - 1);
-  const log = createLogger(logLevelFlag(values['log-level']));
+  const workers = intFlag('workers', values.workers, 1, 64) ?? 1;
+  const workerNumber = process.env[WORKER_ENV];
+  const baseLog = createLogger(logLevelFlag(values['log-level']));
+  const log = workerNumber === undefined ? baseLog : baseLog.child({ worker: Number(workerNumber) });
   const scenario = loadProxyScenario(positionals[0]!);
   const config = scenario.proxy;
   const finalTarget = target ?? config.target;
   if (!finalTarget) {
     throw new BadFlagError(`wirefault proxy: ${scenario.file} has no proxy.target; pass --target HOST:PORT`);
   }
+  if (workers > 1 && config.protocol === 'udp') {
+    throw new BadFlagError(`wirefault proxy: --workers applies to TCP; ${scenario.file} is a UDP scenario (its sessions share one socket)`);
+  }
   const seed = seedFlag ?? scenario.seed;
+  const listenAt = listen ?? config.listen ?? { host: '127.0.0.1', port: 0 };
+  const ready = (addr: Address): void => {
+    log.info({ scenario: scenario.name, seed, target: formatAddress(finalTarget) }, 'proxy ready');
+    out.write(`${JSON.stringify({ listening: formatAddress(addr), protocol: config.protocol })}\n`);
+  };
+  const stop = stopSignal();
+  if (workers > 1 && workerNumber === undefined) {
+    return runPrimary({ listen: listenAt, workers, log, stop, onReady: ready });
+  }
   const options = {
     config,
     target: finalTarget,
-    listen: listen ?? config.listen ?? { host: '127.0.0.1', port: 0 },
+    listen: listenAt,
     seed,
     log,
     // Nobody reads the traces of a standalone proxy; keep only their totals (no per-event memory).
     traceLimit: 0,
   };
-  const stop = stopSignal();
   // This process only forwards: tune the allocator and the collection of read buffers for it
   // (see proxy/process-tuning.ts).
   const untune = tuneProcessForForwarding();
   try {
+    if (workerNumber !== undefined) return await serveAsWorker(new TcpProxy(options), log, stop);
     const proxy = config.protocol === 'udp' ? new UdpProxy(options) : new TcpProxy(options);
-    const addr = await proxy.listen();
-    log.info({ scenario: scenario.name, seed, target: formatAddress(finalTarget) }, 'proxy ready');
-    out.write(`${JSON.stringify({ listening: formatAddress(addr), protocol: config.protocol })}\n`);
+    ready(await proxy.listen());
 
     const signal = await stop;
     log.info({ signal }, 'stopping');
