@@ -15,6 +15,8 @@ import {
   startNodeProxy,
   startWirefault,
   stopper,
+  treeRssKiB,
+  processTree,
   waitForPort,
   type ProxyProcess,
 } from './lib/processes.ts';
@@ -258,8 +260,41 @@ async function latency(): Promise<string[]> {
   ];
 }
 
-/** CONNS idle connections through wirefault: RSS per connection and time to open them all. */
+/** Idle connections through wirefault: RSS per connection and time to open them all. */
 async function scale(): Promise<string[]> {
+  const lines = [];
+  const single = await holdIdle(CONNS, 1);
+  lines.push(
+    `### ${CONNS} concurrent idle TCP connections through one wirefault process`,
+    '',
+    ...(CONNS < ASKED_CONNS
+      ? [
+          `${ASKED_CONNS} asked for, but the open-file hard limit here is ${FD_HARD_LIMIT} and a process needs two descriptors per connection, so one process holds at most ${CONNS}; the full ${ASKED_CONNS} run below uses \`--workers 2\`.`,
+          '',
+        ]
+      : []),
+    single.line,
+    '',
+  );
+  let held = single.accepted;
+  let perConn = single.perConn;
+  if (CONNS < ASKED_CONNS) {
+    // Past one process's limit: two workers hold half each (the primary only accepts).
+    const workers = await holdIdle(ASKED_CONNS, 2);
+    lines.push(`### ${ASKED_CONNS} concurrent idle TCP connections through \`wirefault proxy --workers 2\``, '', workers.line, '');
+    held = workers.accepted;
+    perConn = workers.perConn;
+  }
+  recordFigure({ bench: 'tcp', name: 'idle TCP connections held', value: held, unit: 'connections', target: `${ASKED_CONNS} held`, met: held >= ASKED_CONNS });
+  recordFigure({ bench: 'tcp', name: 'RSS per idle TCP connection', value: perConn, unit: 'KiB', target: '<= 16 KiB', met: perConn <= 16 });
+  return lines;
+}
+
+/**
+ * Open `conns` idle connections through `wirefault proxy --workers N` (1: one process) and
+ * measure the RSS of its processes before and after.
+ */
+async function holdIdle(conns: number, workers: number): Promise<{ accepted: number; perConn: number; line: string }> {
   // The upstream lives in its own process so this one holds only the client sockets; it reports
   // how many connections it has accepted, which proves the proxy joined them all.
   const upstream = spawnNode([
@@ -278,13 +313,13 @@ async function scale(): Promise<string[]> {
       const m = JSON.parse(line) as { accepted?: number };
       if (m.accepted !== undefined) accepted = m.accepted;
     });
-    proxy = (await startProxy('wirefault:none', upPort))!;
+    proxy = await startWirefault('none', upPort, {}, [], workers > 1 ? ['--workers', String(workers)] : []);
     await new Promise((r) => setTimeout(r, 500));
-    const before = memoryOf(proxy.pid).rssKiB;
+    const before = treeRssKiB(proxy.pid);
     const started = performance.now();
     let failed = 0;
-    for (let i = 0; i < CONNS; i += 200) {
-      const batch = Array.from({ length: Math.min(200, CONNS - i) }, async () => {
+    for (let i = 0; i < conns; i += 200) {
+      const batch = Array.from({ length: Math.min(200, conns - i) }, async () => {
         const s = net.connect({ host: '127.0.0.1', port: proxy!.port });
         s.on('error', () => {});
         sockets.push(s);
@@ -294,27 +329,23 @@ async function scale(): Promise<string[]> {
     }
     // Connected at the TCP level; the proxy has joined a connection once the upstream accepted it.
     const deadline = Date.now() + 30_000;
-    while (accepted < CONNS - failed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (accepted < conns - failed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const openMs = performance.now() - started;
     await new Promise((r) => setTimeout(r, 1000));
-    const after = memoryOf(proxy.pid).rssKiB;
+    const after = treeRssKiB(proxy.pid);
+    // Primary first, then the workers.
+    const each = processTree(proxy.pid).map((p) => fmt(memoryOf(p).rssKiB / 1024, 1));
     const perConn = (after - before) / accepted;
-    recordFigure({ bench: 'tcp', name: 'idle TCP connections held', value: accepted, unit: 'connections', target: `${ASKED_CONNS} held`, met: accepted >= ASKED_CONNS });
-    recordFigure({ bench: 'tcp', name: 'RSS per idle TCP connection', value: perConn, unit: 'KiB', target: '<= 16 KiB', met: perConn <= 16 });
-    recordFigure({ bench: 'tcp', name: `time to open ${CONNS} connections`, value: openMs / 1000, unit: 's' });
-    const capped =
-      CONNS < ASKED_CONNS
-        ? `${ASKED_CONNS} asked for, but the open-file hard limit here is ${FD_HARD_LIMIT} and the proxy needs two descriptors per connection, so ${CONNS} were opened. `
-        : '';
-    return [
-      `### ${CONNS} concurrent idle TCP connections through wirefault`,
-      '',
-      ...(capped ? [capped, ''] : []),
-      `${accepted} of ${CONNS} joined upstream in ${fmt(openMs / 1000, 2)} s (${failed} failed); proxy RSS ${fmt(before / 1024, 1)} MiB → ${fmt(after / 1024, 1)} MiB: ${fmt(perConn, 2)} KiB per connection (target ≤ 16 KiB — ${perConn <= 16 ? 'met' : 'missed'}; ${ASKED_CONNS} held — ${accepted >= ASKED_CONNS ? 'met' : 'missed'}).`,
-      '',
-    ];
+    const processes = workers > 1 ? `RSS of its ${workers + 1} processes` : 'proxy RSS';
+    const split = workers > 1 ? ` (primary ${each[0]} MiB, workers ${each.slice(1).join(' and ')} MiB)` : '';
+    recordFigure({ bench: 'tcp', name: `time to open ${conns} connections (${workers} worker${workers > 1 ? 's' : ''})`, value: openMs / 1000, unit: 's' });
+    return {
+      accepted,
+      perConn,
+      line: `${accepted} of ${conns} joined upstream in ${fmt(openMs / 1000, 2)} s (${failed} failed); ${processes} ${fmt(before / 1024, 1)} MiB → ${fmt(after / 1024, 1)} MiB${split}: ${fmt(perConn, 2)} KiB per connection (target ≤ 16 KiB — ${perConn <= 16 ? 'met' : 'missed'}; ${ASKED_CONNS} held — ${accepted >= ASKED_CONNS ? 'met' : 'missed'}).`,
+    };
   } finally {
-    for (const s of sockets) s.destroy();
+    for (const s of sockets.splice(0)) s.destroy();
     await proxy?.stop();
     await stopper(upstream)();
   }

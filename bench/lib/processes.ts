@@ -45,7 +45,13 @@ export async function startNodeProxy(args: string[], env: NodeJS.ProcessEnv = {}
 }
 
 /** `wirefault proxy` for a bench scenario (bench/scenarios/NAME.yaml), as users run it. */
-export function startWirefault(scenario: string, targetPort: number, env: NodeJS.ProcessEnv = {}, nodeFlags: string[] = []): Promise<ProxyProcess> {
+export function startWirefault(
+  scenario: string,
+  targetPort: number,
+  env: NodeJS.ProcessEnv = {},
+  nodeFlags: string[] = [],
+  args: string[] = [],
+): Promise<ProxyProcess> {
   return startNodeProxy(
     [
       ...nodeFlags,
@@ -56,6 +62,7 @@ export function startWirefault(scenario: string, targetPort: number, env: NodeJS
       `127.0.0.1:${targetPort}`,
       '--log-level',
       'warn',
+      ...args,
     ],
     env,
   );
@@ -118,6 +125,17 @@ export function ensureSocat(): string | undefined {
   process.stderr.write('socat missing: installing it with apt-get\n');
   spawnSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq socat'], { stdio: 'inherit' });
   return spawnSync('sh', ['-c', 'command -v socat'], { encoding: 'utf8' }).stdout.trim() || undefined;
+}
+
+/** A process and its children (`wirefault proxy --workers`), from /proc. */
+export function processTree(pid: number): number[] {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+  return [pid, ...(children === '' ? [] : children.split(/\s+/).map(Number))];
+}
+
+/** Resident set size summed over a process and its children, in KiB. */
+export function treeRssKiB(pid: number): number {
+  return processTree(pid).reduce((sum, p) => sum + memoryOf(p).rssKiB, 0);
 }
 
 /** Resident set size and its peak, in KiB, from /proc. */
