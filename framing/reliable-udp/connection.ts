@@ -341,6 +341,9 @@ export class ReliableUdp extends EventEmitter<Events> {
     if (packet.tsEcho !== undefined) this.rto.sample(elapsedSince(packet.tsEcho, now));
     const una = unwrapSeq(packet.una, this.sender.una);
     this.sender.ack(una, packet.wnd, now);
+    // A peer that has closed and still talks to us without acknowledging our FIN, a round trip
+    // after we sent it, is waiting for it: it probes (see awaitingPeerFin) or resends its own FIN.
+    if (this.endEmitted) this.sender.finUnseenByPeer(now, this.rto.srtt ?? 0);
     if (packet.kind === KIND_ACK) {
       this.sender.sack(una, packet.sack, now);
       this.sender.duplicatesReported(packet.dups, now);
@@ -389,15 +392,18 @@ export class ReliableUdp extends EventEmitter<Events> {
     }
     this.retransmitDue(now);
     if (this.destroyed) return;
-    if (this.probeAt !== undefined && now >= this.probeAt && this.sender.blocked) {
+    if (this.probeAt !== undefined && now >= this.probeAt && (this.sender.blocked || this.awaitingPeerFin)) {
       this.probes++;
       if (this.probes > this.opts.maxRetries) {
-        this.destroy(new RudpGiveUpError(`peer's window stayed shut and ${this.opts.maxRetries} probes went unanswered`));
+        const why = this.sender.blocked ? "peer's window stayed shut" : "the peer's FIN never came";
+        this.destroy(new RudpGiveUpError(`${why} and ${this.opts.maxRetries} probes went unanswered`));
         return;
       }
       this.output(encodeProbe(this.ackState()));
       this.stats.probesSent++;
-      this.probeAt = now + this.rto.backedOff(this.probes);
+      // A shut window may stay shut a long while: back off. A FIN wait asks every RTO, so the peer
+      // hears us several times before it stops retrying its FIN (LAST_ACK_RETRIES backed-off RTOs).
+      this.probeAt = now + (this.sender.blocked ? this.rto.backedOff(this.probes) : this.rto.rto);
     }
     this.sendNew(now);
     this.arm();
@@ -508,10 +514,21 @@ export class ReliableUdp extends EventEmitter<Events> {
     return this.opts.idleTimeoutMs === undefined ? Infinity : this.lastHeard + this.opts.idleTimeoutMs;
   }
 
+  /**
+   * Our FIN is acknowledged and the peer's has not come. The peer answers a FIN with its own at
+   * once (unless half-open is allowed), so it is either still delivering to its reader or all its
+   * FINs were lost and it gave up waiting for our acknowledgement; without a probe that second
+   * case waits forever. A probe tells it to send its FIN again.
+   */
+  private get awaitingPeerFin(): boolean {
+    return this.closing && !this.opts.allowHalfOpen && this.sender.finAcked && !this.receiver.finReceived;
+  }
+
   /** Keep one timer, for the earliest of: a segment's loss or RTO deadline, a probe, the linger end, idleness. */
   private arm(): void {
     if (this.destroyed) return;
     if (this.sender.blocked) this.probeAt ??= this.clock.now() + this.rto.backedOff(this.probes);
+    else if (this.awaitingPeerFin) this.probeAt ??= this.clock.now() + this.rto.rto;
     else this.probeAt = undefined;
     const at = Math.min(
       this.sender.nextDeadline() ?? Infinity,

@@ -112,6 +112,20 @@ export class SendWindow {
     this.finRetries = Math.min(this.finRetries, retries);
   }
 
+  /**
+   * The peer, after its FIN, still sends us packets that do not acknowledge ours: it has not got
+   * it (every copy lost), so the guess behind `peerFinished` was wrong while it talks. Count our
+   * FIN's timeouts afresh, and send it again now unless we did less than `minAge` ago (the packet
+   * may have crossed it).
+   */
+  finUnseenByPeer(now: number, minAge: number): void {
+    if (this.finSeq === undefined || this.una > this.finSeq) return;
+    const seg = this.inflight.get(this.finSeq);
+    if (seg === undefined || seg.sacked) return;
+    seg.timeouts = 0;
+    if (now - seg.lastSent >= minAge) seg.rtoAt = now;
+  }
+
   /** Cut the next segment from the queue if both windows allow one. */
   nextNew(): OutSegment | undefined {
     if (this.nxt >= this.una + this.opts.window || this.nxt >= this.limit) return undefined;
