@@ -9,8 +9,8 @@
 //   faults per GiB forwarded. Raising the trim threshold keeps that memory for reuse.
 // - V8: it collects dead read buffers only once ~32 MiB of them pile up; a collector started here
 //   collects them after 4 MiB (proxy/buffer-collector.ts), which bounds memory under slow links.
-// Measured in one interleaved run (512 MiB, 9 runs each, the CLI bundled): pipe proxy 12.22 Gbit/s;
-// wirefault with both 12.75; without the allocator setting 10.73 (7 runs). Peak RSS with 1 GiB
+// Measured in one interleaved run (512 MiB, 9 runs each, the CLI bundled): pipe proxy 12.22 Gbit/s,
+// wirefault with both 12.19; without the allocator setting 10.73 (7 runs). Peak RSS with 1 GiB
 // through a 200 ms delay: 91 MiB; without the collector ~100.
 //
 // Not here any more: `--no-incremental-marking`. It fixed full collections every ~50 ms when the
@@ -21,11 +21,12 @@ import { startBufferCollector } from './buffer-collector.ts';
 
 /**
  * glibc raises its mmap threshold to the size of a freed mmapped block (up to 32 MiB) and its trim
- * threshold to twice that (mallopt(3), "dynamic mmap threshold"). 8 MiB gives a 16 MiB trim
- * threshold: measured as fast as 24 MiB (12.75 against 12.19 Gbit/s, both within the spread), and
- * it keeps less freed memory resident.
+ * threshold to twice that (mallopt(3), "dynamic mmap threshold"). 24 MiB gives a 48 MiB trim
+ * threshold, above the ~32 MB of buffers one scavenge frees. Smaller is not enough: with an 8 MiB
+ * block, 2 of 8 proxy processes still trimmed and faulted their memory back in (50 000-130 000
+ * page faults per GiB against ~1 500, 9-11 Gbit/s against 12), 0 of 16 with 24 MiB.
  */
-const THRESHOLD_BLOCK = 8 * 1024 * 1024;
+const THRESHOLD_BLOCK = 24 * 1024 * 1024;
 
 let thresholdsRaised = false;
 
