@@ -5,8 +5,8 @@ import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { collect, connect, echoServer, pattern, type Server } from '../helpers/net.ts';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { collect, connect, echoServer, pattern, readBytes, type Server } from '../helpers/net.ts';
 
 const root = path.join(import.meta.dirname, '../..');
 
@@ -45,10 +45,10 @@ function childPids(pid: number): number[] {
   return text === '' ? [] : text.split(/\s+/).map(Number);
 }
 
+/** Running: not gone, and not a zombie waiting to be reaped by whoever inherited it. */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]![0] !== 'Z';
   } catch {
     return false;
   }
@@ -138,6 +138,27 @@ describe('wirefault proxy --workers', () => {
     expect(await run.exit).toBe(1);
     expect(run.stderr()).toContain('worker exited; stopping');
     expect(alive(second!)).toBe(false);
+  });
+
+  it('has its workers close their connections and exit when the primary is killed outright', async () => {
+    const run = wirefault(['proxy', corrupting, '--target', `127.0.0.1:${server.port}`, '--workers', '2']);
+    const port = await run.ready;
+    const workers = childPids(run.child.pid!);
+    expect(workers).toHaveLength(2);
+    // An open connection through worker 0 keeps that process busy unless it stops on purpose.
+    const client = await connect(port);
+    try {
+      client.write('ping');
+      await readBytes(client, 4);
+      const ended = collect(client);
+      run.child.kill('SIGKILL');
+      await run.exit;
+      // No signal reaches the workers: they see their IPC channel close, stop, and exit.
+      await ended;
+      await vi.waitFor(() => expect(workers.filter(alive)).toEqual([]), { timeout: 10_000, interval: 50 });
+    } finally {
+      client.destroy();
+    }
   });
 
   it('refuses --workers for a UDP scenario, and a count out of range, with exit 2', async () => {
