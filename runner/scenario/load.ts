@@ -114,6 +114,30 @@ function reservedKeyPath(value: unknown, at: KeyPath = []): KeyPath | undefined 
   return undefined;
 }
 
+/**
+ * A child's `key: null` (YAML `~`) removes what its bases set for that key (a merge could only
+ * override it): a naive variant can drop a base's `expect.metrics.intact` bound. Removed from both
+ * here; a null with nothing inherited under it is left for the schema to reject.
+ */
+function dropInherited(base: Record<string, unknown>, child: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...base };
+  for (const [key, value] of Object.entries(child)) {
+    if (!Object.hasOwn(out, key)) continue;
+    const inherited = out[key];
+    if (value === null) {
+      delete out[key];
+      delete child[key];
+    } else if (isMapping(value) && isMapping(inherited)) {
+      out[key] = dropInherited(inherited, value);
+    }
+  }
+  return out;
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 function readSource(file: string, from?: { file: string; key: KeyPath }): SourceFile {
   let text: string;
   try {
@@ -221,7 +245,8 @@ function loadMerged(file: string): { scenario: ProxyScenario; chain: SourceFile[
   // Merge from the root base down to the child; the child wins.
   let merged: Record<string, unknown> = {};
   for (const src of [...chain].reverse()) {
-    merged = deepmerge(merged, src.data as Record<string, unknown>) as Record<string, unknown>;
+    const child = structuredClone(src.data) as Record<string, unknown>;
+    merged = deepmerge(dropInherited(merged, child), child) as Record<string, unknown>;
   }
   delete merged.extends;
 
