@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // Entry point: runs the CLI from its bundle (bin/build.js), rebuilding it first if a source is newer.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundleIsFresh, bundlePaths } from './bundle-paths.js';
@@ -11,10 +10,8 @@ const { bundle } = bundlePaths();
 if (!bundleIsFresh()) {
   // In a child, so this process never loads esbuild: `wirefault proxy` stays as small as it can.
   const built = spawnSync(process.execPath, [path.join(import.meta.dirname, 'build.js')], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (built.status !== 0 && !existsSync(bundle)) {
-    process.stderr.write('wirefault: no CLI bundle to run (see the error above); run `npm ci` in the wirefault folder\n');
-    process.exit(1);
-  }
+  // Never run an older bundle instead: the error above says which source does not build.
+  if (built.status !== 0) process.exit(1);
 }
 // A reader that stops early (`wirefault list | head`) closes the pipe: stop quietly, as Unix tools do.
 process.stdout.on('error', (err) => {

@@ -49,6 +49,23 @@ describe('bin/wirefault.js', () => {
     expect(second.stdout).toMatch(/^Usage \(edited\): wirefault <command>/);
     expect(bundleIsFresh(project)).toBe(true);
   });
+
+  it('exits 1 naming the source when it does not build, rather than run the older bundle', async () => {
+    const bin = path.join(project, 'bin/wirefault.js');
+    await run(process.execPath, [bin, '--help']); // a bundle exists
+    const cli = path.join(project, 'runner/cli.ts');
+    const good = readFileSync(cli, 'utf8');
+    writeFileSync(cli, `${good}\nexport const broken = ;\n`);
+    const failed = await run(process.execPath, [bin, '--help']).then(
+      () => ({ code: 0, stdout: 'ran', stderr: '' }),
+      (err: { code: number; stdout: string; stderr: string }) => err,
+    );
+    writeFileSync(cli, good);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toBe('');
+    expect(failed.stderr).toMatch(/building .*wirefault\.mjs failed/);
+    expect(failed.stderr).toContain('runner/cli.ts');
+  });
 });
 
 describe('a reader that stops early', () => {
