@@ -230,12 +230,12 @@ function loadMerged(file: string): { scenario: ProxyScenario; chain: SourceFile[
     const src = readSource(current, from);
     chain.push(src);
     const data = src.data;
-    if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    if (!isMapping(data)) {
       throw new ScenarioInvalidError(current, [
         { path: '', expected: 'a mapping of scenario keys', found: data === null ? 'an empty document' : typeof data },
       ]);
     }
-    const ext = (data as Record<string, unknown>).extends;
+    const ext = data.extends;
     if (ext === undefined) break;
     if (typeof ext !== 'string' || ext === '') throw invalid([src], [{ path: 'extends', segments: ['extends'], expected: 'a file path', found: JSON.stringify(ext) }]);
     from = { file: current, key: ['extends'] };
