@@ -332,9 +332,10 @@ async function holdIdle(conns: number, workers: number): Promise<{ accepted: num
     while (accepted < conns - failed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const openMs = performance.now() - started;
     await new Promise((r) => setTimeout(r, 1000));
-    const after = treeRssKiB(proxy.pid);
-    // Primary first, then the workers.
-    const each = processTree(proxy.pid).map((p) => fmt(memoryOf(p).rssKiB / 1024, 1));
+    // Primary first, then the workers; read once, for the sum and for each.
+    const rssEach = processTree(proxy.pid).map((p) => memoryOf(p).rssKiB);
+    const after = rssEach.reduce((sum, kib) => sum + kib, 0);
+    const each = rssEach.map((kib) => fmt(kib / 1024, 1));
     const perConn = (after - before) / accepted;
     const processes = workers > 1 ? `RSS of its ${workers + 1} processes` : 'proxy RSS';
     const split = workers > 1 ? ` (primary ${each[0]} MiB, workers ${each.slice(1).join(' and ')} MiB)` : '';
